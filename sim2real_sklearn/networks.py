@@ -1,0 +1,174 @@
+"""Torch modules behind :class:`~sim2real_sklearn.Sim2RealRegressor`.
+
+A Sim2Real network is a **body** (the shared representation learned from the
+simulations) followed by one linear **head** per task: one output per source
+property, plus one for the experimental target. Keeping the two apart is what
+lets the regressor freeze the body, re-use a pretrained head, or train all
+tasks jointly.
+
+Bring your own body: any ``torch.nn.Module`` class whose constructor takes
+``n_features_in`` (plus your own keyword arguments, given to the regressor as
+``module__<name>``) and that exposes the width of its output as the attribute
+``out_features``.
+"""
+
+import torch
+from torch import nn
+
+ACTIVATIONS = {
+    "relu": nn.ReLU,
+    "tanh": nn.Tanh,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+    "elu": nn.ELU,
+    "leaky_relu": nn.LeakyReLU,
+}
+
+
+class MLPBody(nn.Module):
+    """Fully connected body: ``[Linear -> (BatchNorm) -> activation -> (Dropout)] * k``.
+
+    Parameters
+    ----------
+    n_features_in : int
+        Number of input features.
+    hidden_layer_sizes : tuple of int, default=(256, 128)
+        Width of each hidden layer; ``out_features`` is the last one.
+    activation : {"relu", "tanh", "gelu", "silu", "elu", "leaky_relu"}, default="relu"
+    dropout : float, default=0.0
+        Dropout probability after each hidden layer.
+    batch_norm : bool, default=False
+        Insert ``BatchNorm1d`` after each linear layer.
+
+    Examples
+    --------
+    >>> import torch
+    >>> body = MLPBody(8, hidden_layer_sizes=(16, 4))
+    >>> body(torch.zeros(3, 8)).shape
+    torch.Size([3, 4])
+    """
+
+    def __init__(
+        self,
+        n_features_in,
+        hidden_layer_sizes=(256, 128),
+        activation="relu",
+        dropout=0.0,
+        batch_norm=False,
+    ):
+        super().__init__()
+        layers = []
+        width = n_features_in
+        for size in hidden_layer_sizes:
+            layers.append(nn.Linear(width, size))
+            if batch_norm:
+                layers.append(nn.BatchNorm1d(size))
+            layers.append(ACTIVATIONS[activation]())
+            if dropout > 0:
+                layers.append(nn.Dropout(dropout))
+            width = size
+        self.layers = nn.Sequential(*layers)
+        # With no hidden layer the body is the identity and the heads are a
+        # linear model on the raw features.
+        self.out_features = width
+
+    def forward(self, X):
+        return self.layers(X)
+
+
+class Sim2RealNetwork(nn.Module):
+    """A body and one linear output per task (source properties, then the target).
+
+    Parameters
+    ----------
+    body : nn.Module
+        Must expose ``out_features``.
+    n_tasks : int
+        Number of outputs: ``n_source_properties + 1``; the last is the target.
+
+    Notes
+    -----
+    ``freeze_body()`` keeps the body in eval mode even when the optimiser
+    loop calls ``train()`` at every epoch: otherwise BatchNorm running
+    statistics and dropout come back to life under a "frozen" body (the bug
+    fixed in chemprop PR #952).
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = Sim2RealNetwork(MLPBody(5, (8,)), n_tasks=2)
+    >>> net(torch.zeros(4, 5)).shape
+    torch.Size([4, 2])
+    """
+
+    def __init__(self, body, n_tasks):
+        super().__init__()
+        if not hasattr(body, "out_features"):
+            raise TypeError(
+                f"The body module {type(body).__name__} must expose the width of "
+                "its output as the attribute `out_features`."
+            )
+        self.body = body
+        self.heads = nn.Linear(body.out_features, n_tasks)
+        self.body_frozen = False
+
+    def forward(self, X):
+        return self.heads(self.body(X))
+
+    def freeze_body(self):
+        self.body_frozen = True
+        for param in self.body.parameters():
+            param.requires_grad_(False)
+        self.body.eval()
+        return self
+
+    def train(self, mode=True):
+        super().train(mode)
+        if self.body_frozen:
+            self.body.eval()
+        return self
+
+
+class MaskedMSELoss(nn.Module):
+    """Mean squared error per task over the observed entries, then a weighted mean over tasks.
+
+    Missing entries (NaN) in ``y_true`` are the rows where a task has no
+    label: source rows have no target label and vice versa in multitask
+    training. Shapes must match exactly: a ``(B, 1)`` prediction against a
+    ``(B,)`` target would broadcast silently in ``MSELoss`` (pytorch #16045).
+
+    Parameters
+    ----------
+    task_weights : sequence of float or None
+        Weight of each task's loss; ``None`` weighs tasks equally.
+
+    Examples
+    --------
+    >>> import torch
+    >>> loss = MaskedMSELoss()
+    >>> float(loss(torch.tensor([[1.0, 0.0]]), torch.tensor([[3.0, float("nan")]])))
+    4.0
+    """
+
+    def __init__(self, task_weights=None):
+        super().__init__()
+        self.task_weights = task_weights
+
+    def forward(self, y_pred, y_true):
+        if y_pred.shape != y_true.shape:
+            raise ValueError(
+                f"Prediction shape {tuple(y_pred.shape)} does not match target "
+                f"shape {tuple(y_true.shape)}."
+            )
+        observed = ~torch.isnan(y_true)
+        diff = torch.where(observed, y_pred - torch.nan_to_num(y_true), 0.0)
+        counts = observed.sum(dim=0)
+        per_task = (diff * diff).sum(dim=0) / counts.clamp(min=1)
+        weights = (
+            torch.ones_like(per_task)
+            if self.task_weights is None
+            else torch.as_tensor(self.task_weights, dtype=per_task.dtype, device=per_task.device)
+        )
+        # A task absent from the batch must not dilute the others.
+        weights = weights * (counts > 0)
+        return (weights * per_task).sum() / weights.sum().clamp(min=1e-12)

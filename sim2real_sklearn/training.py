@@ -1,0 +1,202 @@
+"""The training loop: a skorch net fed from tensors already in memory.
+
+Materials datasets are small matrices that fit in memory many times over, and
+the networks are small: per-batch Python overhead (a DataLoader collating one
+sample at a time, callbacks and a host synchronisation per batch) costs more
+than the arithmetic. So the net here keeps skorch's machinery where it pays
+(initialisation, ``optimizer__``-style parameters, history, callbacks such as
+``EarlyStopping``, prediction) and replaces the per-batch part with slices of
+tensors and one loss synchronisation per epoch.
+"""
+
+import numpy as np
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping
+from skorch.dataset import Dataset
+from skorch.helper import predefined_split
+
+from .networks import MaskedMSELoss
+
+# Prediction batches can be large: no gradients are kept.
+PREDICT_BATCH_SIZE = 4096
+
+
+class TensorBatches:
+    """Mini-batches sliced from a dataset whose ``X`` and ``y`` are tensors.
+
+    A skorch ``iterator_train``/``iterator_valid`` replacement for
+    ``DataLoader``: one ``randperm`` per epoch and index slicing, no per-sample
+    collation. A final batch of a single row is merged into the one before it,
+    because BatchNorm cannot train on one row.
+
+    Parameters
+    ----------
+    dataset : skorch.dataset.Dataset
+        With tensor ``X`` and tensor (or None) ``y``.
+    batch_size : int
+    shuffle : bool, default=False
+    seed : int or None
+        Seed of the shuffling order, for reproducible epochs. The generator is
+        made here, not passed in, because torch generators do not pickle and
+        a fitted skorch net keeps its iterator parameters.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from skorch.dataset import Dataset
+    >>> batches = TensorBatches(Dataset(torch.zeros(5, 2), torch.zeros(5, 1)), batch_size=2)
+    >>> [len(X) for X, y in batches]
+    [2, 3]
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, seed=None):
+        self.X = dataset.X
+        self.y = dataset.y
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = torch.Generator()
+        if seed is not None:
+            self.generator.manual_seed(int(seed))
+
+    def _bounds(self, n):
+        starts = list(range(0, n, self.batch_size))
+        if len(starts) > 1 and n - starts[-1] == 1:
+            starts.pop()
+        return zip(starts, starts[1:] + [n])
+
+    def __iter__(self):
+        n = len(self.X)
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator).to(self.X.device)
+            for start, stop in self._bounds(n):
+                index = order[start:stop]
+                yield self.X[index], None if self.y is None else self.y[index]
+        else:
+            for start, stop in self._bounds(n):
+                yield self.X[start:stop], None if self.y is None else self.y[start:stop]
+
+    def __len__(self):
+        return len(list(self._bounds(len(self.X))))
+
+
+class TensorNet(NeuralNet):
+    """skorch ``NeuralNet`` with a lean per-batch step and per-epoch loss records.
+
+    Per epoch it records ``train_loss`` (and ``valid_loss`` when a validation
+    set is given) as the sample-weighted mean over batches, synchronising with
+    the device once per epoch rather than once per batch.
+    """
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if iterator is None:
+            return
+        self.module_.train(training)
+        total = torch.zeros((), device=self.device)
+        count = 0
+        with torch.set_grad_enabled(training):
+            for batch in iterator:
+                loss = step_fn(batch, **fit_params)["loss"]
+                total = total + loss.detach() * len(batch[0])
+                count += len(batch[0])
+        self.history.record(prefix + "_loss", float(total / count))
+
+    def train_step(self, batch, **fit_params):
+        X, y = batch
+        self.optimizer_.zero_grad(set_to_none=True)
+        loss = self.criterion_(self.module_(X), y)
+        loss.backward()
+        self.optimizer_.step()
+        return {"loss": loss}
+
+    def validation_step(self, batch, **fit_params):
+        X, y = batch
+        return {"loss": self.criterion_(self.module_(X), y)}
+
+
+def make_net(network, *, epochs, lr, batch_size, weight_decay, task_weights, seed,
+             device, validation=None, n_iter_no_change=10, verbose=0):
+    """Build the skorch net that trains ``network`` for one phase.
+
+    ``validation`` is ``(X_valid, Y_valid)`` tensors for early stopping with
+    the best weights restored, or None to train on every row for ``epochs``.
+    """
+    callbacks = []
+    if validation is not None:
+        callbacks.append(
+            ("early_stopping", EarlyStopping(
+                monitor="valid_loss", patience=n_iter_no_change, load_best=True,
+                sink=print if verbose >= 2 else (lambda *a, **k: None),
+            ))
+        )
+    return TensorNet(
+        module=network,
+        criterion=MaskedMSELoss,
+        criterion__task_weights=task_weights,
+        optimizer=torch.optim.Adam,
+        optimizer__weight_decay=weight_decay,
+        lr=lr,
+        max_epochs=epochs,
+        batch_size=batch_size,
+        iterator_train=TensorBatches,
+        iterator_train__shuffle=True,
+        iterator_train__seed=int(seed),
+        iterator_valid=TensorBatches,
+        iterator_valid__batch_size=PREDICT_BATCH_SIZE,
+        # The validation rows are chosen by the regressor (an explicit
+        # fraction), never skorch's silent default 20% holdout.
+        train_split=None if validation is None else predefined_split(Dataset(*validation)),
+        callbacks=callbacks,
+        # skorch's default loss callbacks average per-batch records, which this
+        # loop does not write (it records per-epoch losses itself).
+        callbacks__train_loss=None,
+        callbacks__valid_loss=None,
+        callbacks__print_log=None,
+        device=device,
+        warm_start=True,
+        verbose=0,
+    )
+
+
+def train_phase(network, X, Y, *, settings, task_weights, seed, device, verbose=0):
+    """Train ``network`` on ``X, Y`` (tensors; NaN in ``Y`` = unlabelled) for one phase.
+
+    Returns the fitted skorch net and its per-epoch history as a list of dicts.
+    """
+    validation = None
+    if settings["early_stopping"]:
+        X, Y, validation = _split_validation(X, Y, settings["validation_fraction"], seed)
+    net = make_net(
+        network, epochs=settings["epochs"], lr=settings["lr"],
+        batch_size=settings["batch_size"], weight_decay=settings["weight_decay"],
+        task_weights=task_weights, seed=seed, device=device, validation=validation,
+        n_iter_no_change=settings["n_iter_no_change"], verbose=verbose,
+    )
+    net.initialize()
+    net.partial_fit(X, Y)
+    history = [
+        {key: row[key] for key in ("epoch", "train_loss", "valid_loss") if key in row}
+        for row in net.history
+    ]
+    return net, history
+
+
+def _split_validation(X, Y, fraction, seed):
+    n_valid = int(round(fraction * len(X)))
+    if n_valid < 1 or n_valid >= len(X):
+        raise ValueError(
+            f"early_stopping needs at least one validation row and one training row: "
+            f"validation_fraction={fraction} of {len(X)} rows gives {n_valid}."
+        )
+    order = torch.as_tensor(np.random.default_rng(seed).permutation(len(X)), device=X.device)
+    valid, train = order[:n_valid], order[n_valid:]
+    return X[train], Y[train], (X[valid], Y[valid])
+
+
+def predict_tensor(net, X):
+    """Evaluate the fitted net's module on ``X`` (tensor) in large batches, in eval mode."""
+    module = net.module_
+    module.eval()
+    with torch.no_grad():
+        parts = [module(X[i:i + PREDICT_BATCH_SIZE]) for i in range(0, len(X), PREDICT_BATCH_SIZE)]
+    return torch.cat(parts).cpu().numpy()
