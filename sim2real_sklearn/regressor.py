@@ -1,0 +1,533 @@
+"""Sim2RealRegressor: pretrain on simulations, fine-tune on experiments."""
+
+import numbers
+from contextlib import contextmanager
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import (
+    check_array,
+    check_is_fitted,
+    check_memory,
+    validate_data,
+)
+
+from .networks import ACTIVATIONS, MLPBody, Sim2RealNetwork
+from .source import unwrap_source, warn_if_source_may_be_sliced
+from .training import predict_tensor, train_phase
+
+STRATEGIES = ("finetune", "freeze", "multitask")
+
+
+class Sim2RealRegressor(RegressorMixin, BaseEstimator):
+    """Neural network pretrained on source (simulation) data, fine-tuned on target (experimental) data.
+
+    ``X, y`` are always the experimental data; the simulations come as the fit
+    parameters ``X_source, y_source`` (requested by default through metadata
+    routing, so ``GridSearchCV``, ``cross_validate`` and pipelines split and
+    score experimental rows only). Without a source the network learns from
+    the experiments alone: direct learning, the baseline of every scaling curve.
+
+    The network is a body (the representation) and one linear output per task
+    (each source property, then the target), built with skorch inside ``fit``.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : tuple of int, default=(256, 128)
+        Widths of the default MLP body's hidden layers.
+    activation : {"relu", "tanh", "gelu", "silu", "elu", "leaky_relu"}, default="relu"
+    dropout : float, default=0.0
+        Dropout after each hidden layer of the default body.
+    batch_norm : bool, default=False
+        BatchNorm after each linear layer of the default body.
+    module : torch.nn.Module class or None, default=None
+        Your own body. Called as ``module(n_features_in=..., **module__params)``
+        and must expose ``out_features``; its parameters are given as
+        ``module__<name>=value`` (skorch style, searchable by ``GridSearchCV``).
+        When set, the four parameters above are not used.
+    strategy : {"finetune", "freeze", "multitask"}, default="finetune"
+        How the source is used:
+
+        - ``"finetune"``: pretrain on the source, then train every weight on the target;
+        - ``"freeze"``: pretrain, then keep the body fixed (weights and
+          BatchNorm statistics) and train only the output layer;
+        - ``"multitask"``: one training on source and target rows together,
+          with the source tasks' losses weighted by ``source_weight``; uses the
+          ``pretrain_*`` settings.
+    source_weight : float, default=1.0
+        Loss weight of each source task relative to the target in ``"multitask"``.
+    reuse_source_head : bool, default=True
+        With one source property (1-D ``y_source``) and the ``"finetune"`` or
+        ``"freeze"`` strategy, start the target output from the pretrained
+        source output and express the target in the source's scaling, so the
+        fine-tuning starts from the simulation's prediction. Otherwise the
+        target gets a fresh output and its own scaling (mean and standard
+        deviation of ``y``). Set False when the source property is in other
+        units than the target.
+    pretrain_epochs, pretrain_lr, pretrain_batch_size, pretrain_weight_decay : \
+int, float, int, float, default=100, 1e-3, 32, 0.0
+        Adam settings of the pretraining (and of the joint ``"multitask"`` phase).
+    finetune_epochs, finetune_lr, finetune_batch_size, finetune_weight_decay : \
+int, float, int, float, default=60, 3e-4, 32, 0.0
+        Adam settings of the training on the target.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of each phase's rows and stop when the
+        validation loss has not improved for ``n_iter_no_change`` epochs,
+        restoring the best weights. Off by default: on a 30-row target a
+        silent holdout is a real loss.
+    validation_fraction : float, default=0.1
+    n_iter_no_change : int, default=10
+    memory : str, joblib.Memory or None, default=None
+        Cache of the pretraining, keyed on the source data as they reach the
+        regressor, the pretraining settings, the body and the seed. A grid
+        search over fine-tuning settings then pretrains once.
+    device : str, default="cpu"
+        Torch device, e.g. ``"cuda"``. A fitted model can be loaded on a CPU.
+    n_threads : int or None, default=1
+        Torch CPU threads while fitting and predicting, restored afterwards.
+        Small networks train fastest on one thread: on a 2-core machine two
+        threads made a 256-128 MLP up to 20x slower per batch, and parallel
+        trials each need their own core. None leaves torch's setting alone.
+    random_state : int, RandomState or None, default=None
+        Seeds the weights, the batch order and the validation split. The same
+        seed gives identical predictions on a CPU.
+    verbose : int, default=0
+        1 prints a line per phase, 2 also early-stopping messages.
+    **module_params
+        ``module__<name>`` parameters of a custom body.
+
+    Attributes
+    ----------
+    net_ : skorch.NeuralNet
+        The fitted net (its ``module_`` is the :class:`Sim2RealNetwork`).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` has string column names.
+    n_source_samples_ : int
+        Source rows used (0 for direct learning).
+    n_source_tasks_ : int
+        Source properties (columns of ``y_source``).
+    pretrain_history_ : list of dict
+        Per-epoch ``train_loss`` (and ``valid_loss``) of the pretraining; empty without source.
+    finetune_history_ : list of dict
+        Per-epoch losses of the training on the target (the joint phase for ``"multitask"``).
+    pretrain_from_cache_ : bool
+        Whether the pretraining was loaded from ``memory``.
+    target_mean_, target_scale_ : float
+        The scaling of the target inside the network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X_sim = rng.normal(size=(500, 5)); y_sim = X_sim.sum(axis=1) + 1.0
+    >>> X_exp = rng.normal(size=(30, 5)); y_exp = X_exp.sum(axis=1)
+    >>> model = Sim2RealRegressor(hidden_layer_sizes=(32,), pretrain_epochs=5,
+    ...                           finetune_epochs=5, random_state=0)
+    >>> model.fit(X_exp, y_exp, X_source=X_sim, y_source=y_sim).predict(X_exp[:2]).shape
+    (2,)
+    """
+
+    __metadata_request__fit = {"X_source": True, "y_source": True}
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(256, 128),
+        *,
+        activation="relu",
+        dropout=0.0,
+        batch_norm=False,
+        module=None,
+        strategy="finetune",
+        source_weight=1.0,
+        reuse_source_head=True,
+        pretrain_epochs=100,
+        pretrain_lr=1e-3,
+        pretrain_batch_size=32,
+        pretrain_weight_decay=0.0,
+        finetune_epochs=60,
+        finetune_lr=3e-4,
+        finetune_batch_size=32,
+        finetune_weight_decay=0.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        memory=None,
+        device="cpu",
+        n_threads=1,
+        random_state=None,
+        verbose=0,
+        **module_params,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.module = module
+        self.strategy = strategy
+        self.source_weight = source_weight
+        self.reuse_source_head = reuse_source_head
+        self.pretrain_epochs = pretrain_epochs
+        self.pretrain_lr = pretrain_lr
+        self.pretrain_batch_size = pretrain_batch_size
+        self.pretrain_weight_decay = pretrain_weight_decay
+        self.finetune_epochs = finetune_epochs
+        self.finetune_lr = finetune_lr
+        self.finetune_batch_size = finetune_batch_size
+        self.finetune_weight_decay = finetune_weight_decay
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.memory = memory
+        self.device = device
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.verbose = verbose
+        for key, value in module_params.items():
+            if not key.startswith("module__"):
+                raise TypeError(
+                    f"Sim2RealRegressor got an unexpected keyword argument {key!r}; "
+                    "parameters of a custom body are given as module__<name>."
+                )
+            setattr(self, key, value)
+
+    # -- skorch-style ``module__`` parameters, visible to clone and GridSearchCV --
+
+    def get_params(self, deep=True):
+        params = super().get_params(deep=deep)
+        params.update({k: v for k, v in vars(self).items() if k.startswith("module__")})
+        return params
+
+    def set_params(self, **params):
+        for key in [k for k in params if k.startswith("module__")]:
+            setattr(self, key, params.pop(key))
+        return super().set_params(**params)
+
+    def _module_params(self):
+        return {k[len("module__"):]: v for k, v in vars(self).items() if k.startswith("module__")}
+
+    # -- fitting --
+
+    def fit(self, X, y, *, X_source=None, y_source=None):
+        """Pretrain on the source (if given), then train on the target.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Target (experimental) features.
+        y : array-like of shape (n_samples,)
+            Target (experimental) property.
+        X_source : array-like of shape (n_source, n_features) or 1-tuple, default=None
+            Source (simulation) features, in the same representation as ``X``.
+            A 1-tuple ``(X_source,)`` protects it from cross-validation slicing
+            (see :mod:`sim2real_sklearn.source`).
+        y_source : array-like of shape (n_source,) or (n_source, n_properties), or 1-tuple
+            Source properties; several columns pretrain one output each.
+
+        Returns
+        -------
+        self : Sim2RealRegressor
+        """
+        self._check_params()
+        with torch_threads(self.n_threads):
+            return self._fit(X, y, X_source, y_source)
+
+    def _fit(self, X, y, X_source, y_source):
+        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64, ensure_all_finite=True)
+        if X.shape[0] < 2:
+            raise ValueError(
+                f"Sim2RealRegressor needs at least 2 target samples in X, got {X.shape[0]}."
+            )
+        X_source, y_source = self._check_source(X_source, y_source, X)
+        pretrain_seed, train_seed = check_random_state(self.random_state).randint(0, 2**31 - 1, size=2)
+        device = self._check_device()
+
+        self.n_source_samples_ = 0 if X_source is None else len(X_source)
+        self.n_source_tasks_ = 0 if y_source is None else y_source.shape[1]
+        self.pretrain_history_ = []
+        self.pretrain_from_cache_ = False
+        n_tasks = self.n_source_tasks_ + 1
+
+        if X_source is None:
+            network = self._seeded_network(n_tasks, train_seed)
+            self._set_target_scaling(y)
+            X_train, Y_train = X, self._target_columns(y, n_tasks)
+        elif self.strategy == "multitask":
+            network = self._seeded_network(n_tasks, train_seed)
+            self._set_target_scaling(y)
+            source_mean, source_scale = _scaling(y_source)
+            self.source_mean_, self.source_scale_ = source_mean, source_scale
+            X_train = np.vstack([X_source, X])
+            Y_train = np.vstack([
+                np.hstack([(y_source - source_mean) / source_scale,
+                           np.full((len(X_source), 1), np.nan)]),
+                self._target_columns(y, n_tasks),
+            ])
+        else:
+            network, (source_mean, source_scale) = self._pretrained_network(
+                X_source, y_source, n_tasks, pretrain_seed, device
+            )
+            reuse = self.reuse_source_head and self.n_source_tasks_ == 1
+            if reuse:
+                # Same property in both domains: start from the simulation's
+                # prediction, in the scaling the head was trained with.
+                with torch.no_grad():
+                    network.heads.weight[-1] = network.heads.weight[0]
+                    network.heads.bias[-1] = network.heads.bias[0]
+                self.target_mean_, self.target_scale_ = float(source_mean[0]), float(source_scale[0])
+            else:
+                self._set_target_scaling(y)
+            if self.strategy == "freeze":
+                network.freeze_body()
+            X_train, Y_train = X, self._target_columns(y, n_tasks)
+
+        phase = "pretrain" if self.strategy == "multitask" and X_source is not None else "finetune"
+        weights = [float(self.source_weight)] * self.n_source_tasks_ + [1.0]
+        with _seeded(train_seed):
+            self.net_, self.finetune_history_ = train_phase(
+                network, _tensor(X_train, device), _tensor(Y_train, device),
+                settings=self._settings(phase), task_weights=weights,
+                seed=train_seed, device=device, verbose=self.verbose,
+            )
+        self._log(f"trained on {len(X_train)} rows ({self.strategy if X_source is not None else 'no source'}),"
+                  f" final loss {self.finetune_history_[-1]['train_loss']:.4g}")
+        return self
+
+    def predict(self, X):
+        """Predict the target (experimental) property.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self, "net_")
+        X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
+        with torch_threads(self.n_threads):
+            output = predict_tensor(self.net_, _tensor(X, self.net_.device))
+        return output[:, -1].astype(np.float64) * self.target_scale_ + self.target_mean_
+
+    def predict_source(self, X):
+        """Predict the source properties with the pretrained outputs.
+
+        Only meaningful after pretraining (strategies ``"freeze"`` and
+        ``"multitask"`` keep them; ``"finetune"`` moves the body on).
+
+        Returns
+        -------
+        y_source_pred : ndarray of shape (n_samples, n_source_properties)
+        """
+        check_is_fitted(self, "net_")
+        if self.n_source_tasks_ == 0:
+            raise ValueError("This model was fitted without a source: it has no source outputs.")
+        X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
+        with torch_threads(self.n_threads):
+            output = predict_tensor(self.net_, _tensor(X, self.net_.device))[:, :-1]
+        return output * self.source_scale_ + self.source_mean_
+
+    # -- helpers --
+
+    def _check_params(self):
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}.")
+        if self.module is None and self.activation not in ACTIVATIONS:
+            raise ValueError(
+                f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}."
+            )
+        for name in ("pretrain_epochs", "finetune_epochs", "pretrain_batch_size",
+                     "finetune_batch_size", "n_iter_no_change"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Integral) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
+        for name in ("pretrain_lr", "finetune_lr"):
+            value = getattr(self, name)
+            if not isinstance(value, numbers.Real) or not value > 0:
+                raise ValueError(f"{name} must be a positive number, got {value!r}.")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
+        if self.n_threads is not None and (
+            not isinstance(self.n_threads, numbers.Integral) or self.n_threads < 1
+        ):
+            raise ValueError(f"n_threads must be a positive integer or None, got {self.n_threads!r}.")
+        if not 0 < self.validation_fraction < 1:
+            raise ValueError(
+                f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}."
+            )
+
+    def _check_device(self):
+        device = str(self.device)
+        if device.startswith("cuda") and not torch.cuda.is_available():
+            raise ValueError(f"device={self.device!r} but torch finds no CUDA device here.")
+        return device
+
+    def _check_source(self, X_source, y_source, X):
+        wrapped = isinstance(X_source, tuple)
+        X_source = unwrap_source(X_source, "X_source")
+        y_source = unwrap_source(y_source, "y_source")
+        if X_source is None and y_source is None:
+            return None, None
+        if X_source is None or y_source is None:
+            missing = "y_source" if y_source is None else "X_source"
+            given = "X_source" if y_source is None else "y_source"
+            raise ValueError(f"{given} was given without {missing}: pass both or neither.")
+        names = getattr(X_source, "columns", None)
+        X_source = check_array(X_source, dtype=np.float64, input_name="X_source")
+        y_source = check_array(
+            y_source, dtype=np.float64, ensure_2d=False, input_name="y_source"
+        )
+        if y_source.ndim == 1:
+            y_source = y_source[:, None]
+        if y_source.ndim != 2:
+            raise ValueError(f"y_source must be 1-D or 2-D, got shape {y_source.shape}.")
+        if len(X_source) != len(y_source):
+            raise ValueError(
+                f"X_source and y_source have different numbers of rows: "
+                f"{len(X_source)} and {len(y_source)}."
+            )
+        if X_source.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X_source has {X_source.shape[1]} features but X has {self.n_features_in_}: "
+                "source and target must be in the same representation (featurize both "
+                "with the same steps, e.g. make_sim2real_pipeline)."
+            )
+        target_names = getattr(self, "feature_names_in_", None)
+        if names is not None and target_names is not None and list(names) != list(target_names):
+            raise ValueError("X_source's column names differ from X's: "
+                             f"{list(names)[:5]}... vs {list(target_names)[:5]}...")
+        warn_if_source_may_be_sliced(X_source, X, wrapped)
+        return X_source, y_source
+
+    def _settings(self, phase):
+        return {
+            "epochs": getattr(self, f"{phase}_epochs"),
+            "lr": getattr(self, f"{phase}_lr"),
+            "batch_size": getattr(self, f"{phase}_batch_size"),
+            "weight_decay": getattr(self, f"{phase}_weight_decay"),
+            "early_stopping": self.early_stopping,
+            "validation_fraction": self.validation_fraction,
+            "n_iter_no_change": self.n_iter_no_change,
+        }
+
+    def _body_spec(self, n_tasks):
+        if self.module is None:
+            return {
+                "module": MLPBody,
+                "params": {
+                    "hidden_layer_sizes": tuple(self.hidden_layer_sizes),
+                    "activation": self.activation,
+                    "dropout": self.dropout,
+                    "batch_norm": self.batch_norm,
+                },
+                "n_features_in": self.n_features_in_,
+                "n_tasks": n_tasks,
+            }
+        return {"module": self.module, "params": self._module_params(),
+                "n_features_in": self.n_features_in_, "n_tasks": n_tasks}
+
+    def _seeded_network(self, n_tasks, seed):
+        with _seeded(seed):
+            return _build_network(self._body_spec(n_tasks))
+
+    def _pretrained_network(self, X_source, y_source, n_tasks, seed, device):
+        spec = self._body_spec(n_tasks)
+        memory = check_memory(self.memory)
+        pretrain = memory.cache(pretrain_body, ignore=["verbose"])
+        if memory.location is not None:
+            self.pretrain_from_cache_ = pretrain.check_call_in_cache(
+                spec, X_source, y_source, self._settings("pretrain"), int(seed), device, self.verbose
+            )
+        result = pretrain(spec, X_source, y_source, self._settings("pretrain"), int(seed), device,
+                          self.verbose)
+        # Seeded only so as not to draw from the user's generator: the weights are overwritten.
+        network = self._seeded_network(n_tasks, seed)
+        network.load_state_dict({k: torch.as_tensor(v) for k, v in result["state"].items()})
+        self.pretrain_history_ = result["history"]
+        self.source_mean_, self.source_scale_ = result["source_mean"], result["source_scale"]
+        return network, (result["source_mean"], result["source_scale"])
+
+    def _set_target_scaling(self, y):
+        mean, scale = _scaling(y[:, None])
+        self.target_mean_, self.target_scale_ = float(mean[0]), float(scale[0])
+
+    def _target_columns(self, y, n_tasks):
+        Y = np.full((len(y), n_tasks), np.nan)
+        Y[:, -1] = (y - self.target_mean_) / self.target_scale_
+        return Y
+
+    def _log(self, message):
+        if self.verbose:
+            print(f"[Sim2RealRegressor] {message}")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = False
+        return tags
+
+
+def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose=0):
+    """Pretrain a network on the source; return its weights, history and source scaling.
+
+    A module-level function of plain data, so that ``joblib.Memory`` can key
+    its cache on exactly what the pretraining depends on.
+    """
+    source_mean, source_scale = _scaling(y_source)
+    n_tasks = body_spec["n_tasks"]
+    Y = np.full((len(y_source), n_tasks), np.nan)
+    Y[:, :-1] = (y_source - source_mean) / source_scale
+    with _seeded(seed):
+        network = _build_network(body_spec)
+        _, history = train_phase(
+            network, _tensor(X_source, device), _tensor(Y, device), settings=settings,
+            task_weights=None, seed=seed, device=device, verbose=verbose,
+        )
+    if verbose:
+        print(f"[Sim2RealRegressor] pretrained on {len(X_source)} source rows, "
+              f"final loss {history[-1]['train_loss']:.4g}")
+    state = {k: v.detach().cpu().numpy().copy() for k, v in network.state_dict().items()}
+    return {"state": state, "history": history,
+            "source_mean": source_mean, "source_scale": source_scale}
+
+
+def _build_network(spec):
+    body = spec["module"](n_features_in=spec["n_features_in"], **spec["params"])
+    return Sim2RealNetwork(body, n_tasks=spec["n_tasks"])
+
+
+def _scaling(Y):
+    """Column means and standard deviations, a constant column scaled by 1."""
+    mean = Y.mean(axis=0)
+    scale = Y.std(axis=0)
+    scale[scale < 1e-12] = 1.0
+    return mean, scale
+
+
+def _tensor(array, device):
+    return torch.as_tensor(np.ascontiguousarray(array, dtype=np.float32), device=device)
+
+
+@contextmanager
+def torch_threads(n_threads):
+    """Run with ``n_threads`` torch CPU threads, then restore the previous number."""
+    if n_threads is None:
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(int(n_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+@contextmanager
+def _seeded(seed):
+    """Seed torch's global generators without leaking the seed into the user's session."""
+    devices = list(range(torch.cuda.device_count())) if torch.cuda.is_available() else []
+    with torch.random.fork_rng(devices=devices):
+        torch.manual_seed(int(seed))
+        yield
