@@ -3,8 +3,31 @@
 Pretrain a neural network on computed (simulation) data, fine-tune it on
 scarce experimental data, and measure how the experimental error falls as the
 computed database grows: ``MAE(n) = D * n**(-alpha) + C``.
+
+``X, y`` are always the experimental (target) data; the simulations travel as
+the fit parameters ``X_source, y_source`` (see :mod:`sim2real_sklearn.source`).
 """
 
 __version__ = "0.1.0"
 
-__all__ = []
+from .display import GridScalingCurveDisplay, GroupScalingCurveDisplay, ScalingCurveDisplay
+from .networks import MLPBody, Sim2RealNetwork
+from .pipeline import FitOnSource, make_sim2real_pipeline
+from .power_law import PowerLaw, PowerLawWarning, TwoWayPowerLaw
+from .regressor import Sim2RealRegressor
+from .source import SourceLengthWarning
+
+__all__ = [
+    "FitOnSource",
+    "GridScalingCurveDisplay",
+    "GroupScalingCurveDisplay",
+    "MLPBody",
+    "PowerLaw",
+    "PowerLawWarning",
+    "ScalingCurveDisplay",
+    "Sim2RealNetwork",
+    "Sim2RealRegressor",
+    "SourceLengthWarning",
+    "TwoWayPowerLaw",
+    "make_sim2real_pipeline",
+]

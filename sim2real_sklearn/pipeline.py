@@ -3,6 +3,7 @@
 import sklearn
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.pipeline import make_pipeline
+from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
 from .source import unwrap_source
@@ -107,3 +108,9 @@ class FitOnSource(TransformerMixin, BaseEstimator):
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self, "transformer_")
         return self.transformer_.get_feature_names_out(input_features)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # NaN handling is the wrapped transformer's (StandardScaler lets NaN through).
+        tags.input_tags.allow_nan = get_tags(self.transformer).input_tags.allow_nan
+        return tags

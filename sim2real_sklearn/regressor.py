@@ -185,13 +185,12 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
+        # scikit-learn forbids raising in __init__: a misspelt keyword is kept
+        # aside and reported by fit.
+        self._unexpected_params = sorted(k for k in module_params if not k.startswith("module__"))
         for key, value in module_params.items():
-            if not key.startswith("module__"):
-                raise TypeError(
-                    f"Sim2RealRegressor got an unexpected keyword argument {key!r}; "
-                    "parameters of a custom body are given as module__<name>."
-                )
-            setattr(self, key, value)
+            if key.startswith("module__"):
+                setattr(self, key, value)
 
     # -- skorch-style ``module__`` parameters, visible to clone and GridSearchCV --
 
@@ -203,6 +202,11 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
     def set_params(self, **params):
         for key in [k for k in params if k.startswith("module__")]:
             setattr(self, key, params.pop(key))
+        # As in __init__: the name of the ``**module_params`` catch-all is not a
+        # parameter; keep it aside for fit to report instead of raising here.
+        if "module_params" in params:
+            params.pop("module_params")
+            self._unexpected_params = ["module_params"]
         return super().set_params(**params)
 
     def _module_params(self):
@@ -238,7 +242,7 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64, ensure_all_finite=True)
         if X.shape[0] < 2:
             raise ValueError(
-                f"Sim2RealRegressor needs at least 2 target samples in X, got {X.shape[0]}."
+                f"n_samples={X.shape[0]}: Sim2RealRegressor needs at least 2 target samples in X."
             )
         X_source, y_source = self._check_source(X_source, y_source, X)
         pretrain_seed, train_seed = check_random_state(self.random_state).randint(0, 2**31 - 1, size=2)
@@ -333,6 +337,11 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
     # -- helpers --
 
     def _check_params(self):
+        if getattr(self, "_unexpected_params", None):
+            raise TypeError(
+                f"Sim2RealRegressor got unexpected keyword arguments {self._unexpected_params}; "
+                "parameters of a custom body are given as module__<name>."
+            )
         if self.strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}.")
         if self.module is None and self.activation not in ACTIVATIONS:

@@ -165,8 +165,8 @@ def test_a_custom_body_takes_module_parameters_searchable_like_skorch():
     model = clone(model).set_params(module__width=5)
     model.fit(Xt, yt, X_source=Xs, y_source=ys)
     assert model.net_.module_.body.linear.out_features == 5
-    with pytest.raises(TypeError, match="module__"):
-        Sim2RealRegressor(widht=3)
+    with pytest.raises(TypeError, match="unexpected keyword arguments \\['widht'\\]"):
+        Sim2RealRegressor(widht=3).fit(Xt, yt)
 
 
 def test_body_without_out_features_is_rejected_with_a_clear_message():
@@ -262,7 +262,7 @@ def test_error_empty_and_single_row_target(small):
     Xs, ys, Xt, yt = small
     with pytest.raises(ValueError, match="0 sample"):
         quick().fit(Xt[:0], yt[:0], X_source=Xs, y_source=ys)
-    with pytest.raises(ValueError, match="at least 2 target samples"):
+    with pytest.raises(ValueError, match="n_samples=1: .*at least 2 target samples"):
         quick().fit(Xt[:1], yt[:1])
 
 

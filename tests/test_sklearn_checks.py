@@ -1,0 +1,33 @@
+"""scikit-learn's own estimator checks, run over the package's estimators."""
+
+import pytest
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sim2real_sklearn.pipeline import FitOnSource
+from sim2real_sklearn.regressor import Sim2RealRegressor
+
+# Default settings: what a user gets is what is checked.
+ESTIMATORS = [
+    Sim2RealRegressor(random_state=0),
+    FitOnSource(StandardScaler()),
+]
+
+EXPECTED_FAILURES = {
+    "Sim2RealRegressor": {
+        "check_methods_subset_invariance": (
+            "float32 network: a row's prediction agrees to ~1e-7 relative whatever "
+            "the batch it is predicted in, not bit for bit, because BLAS picks "
+            "different kernels for different batch sizes; the check's rtol is 1e-7."
+        ),
+    },
+}
+
+
+def expected_failed_checks(estimator):
+    return EXPECTED_FAILURES.get(type(estimator).__name__, {})
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
