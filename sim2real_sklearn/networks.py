@@ -130,45 +130,63 @@ class Sim2RealNetwork(nn.Module):
 
 
 class MaskedMSELoss(nn.Module):
-    """Mean squared error per task over the observed entries, then a weighted mean over tasks.
+    """Mean squared error per task, then a weighted mean over tasks.
 
-    Missing entries (NaN) in ``y_true`` are the rows where a task has no
-    label: source rows have no target label and vice versa in multitask
-    training. Shapes must match exactly: a ``(B, 1)`` prediction against a
-    ``(B,)`` target would broadcast silently in ``MSELoss`` (pytorch #16045).
+    In multitask training a row has labels for some tasks only: source rows
+    have no target label and vice versa. Missing labels are NaN and are left
+    out of their task's mean (``masked=True``). A phase whose labels are all
+    present uses the plain, cheaper path. Shapes must match exactly: a
+    ``(B, 1)`` prediction against a ``(B,)`` target would broadcast silently in
+    ``MSELoss`` (pytorch #16045).
 
     Parameters
     ----------
+    tasks : slice or None
+        Output columns trained in this phase (``y_true`` has one column per
+        task); None means all outputs. A slice, not a list, so that selecting
+        the columns is a view rather than a gather in every batch.
     task_weights : sequence of float or None
-        Weight of each task's loss; ``None`` weighs tasks equally.
+        Weight of each trained task's loss; None weighs them equally.
+    masked : bool, default=False
+        Whether ``y_true`` may contain NaN for missing labels.
 
     Examples
     --------
     >>> import torch
-    >>> loss = MaskedMSELoss()
+    >>> loss = MaskedMSELoss(masked=True)
     >>> float(loss(torch.tensor([[1.0, 0.0]]), torch.tensor([[3.0, float("nan")]])))
+    4.0
+    >>> float(MaskedMSELoss(tasks=slice(1, 2))(torch.tensor([[1.0, 0.0]]), torch.tensor([[2.0]])))
     4.0
     """
 
-    def __init__(self, task_weights=None):
+    def __init__(self, tasks=None, task_weights=None, masked=False):
         super().__init__()
-        self.task_weights = task_weights
+        self.tasks = tasks
+        self.task_weights = None if task_weights is None else torch.as_tensor(
+            task_weights, dtype=torch.float32)
+        self.masked = masked
 
     def forward(self, y_pred, y_true):
+        if self.tasks is not None:
+            y_pred = y_pred[:, self.tasks]
         if y_pred.shape != y_true.shape:
             raise ValueError(
                 f"Prediction shape {tuple(y_pred.shape)} does not match target "
                 f"shape {tuple(y_true.shape)}."
             )
+        if not self.masked:
+            per_task = ((y_pred - y_true) ** 2).mean(dim=0)
+            if self.task_weights is None:
+                return per_task.mean()
+            weights = self.task_weights.to(per_task.device)
+            return (weights * per_task).sum() / weights.sum()
         observed = ~torch.isnan(y_true)
         diff = torch.where(observed, y_pred - torch.nan_to_num(y_true), 0.0)
         counts = observed.sum(dim=0)
         per_task = (diff * diff).sum(dim=0) / counts.clamp(min=1)
-        weights = (
-            torch.ones_like(per_task)
-            if self.task_weights is None
-            else torch.as_tensor(self.task_weights, dtype=per_task.dtype, device=per_task.device)
-        )
+        weights = (torch.ones_like(per_task) if self.task_weights is None
+                   else self.task_weights.to(per_task.device))
         # A task absent from the batch must not dilute the others.
         weights = weights * (counts > 0)
         return (weights * per_task).sum() / weights.sum().clamp(min=1e-12)

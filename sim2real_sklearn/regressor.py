@@ -257,7 +257,7 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         if X_source is None:
             network = self._seeded_network(n_tasks, train_seed)
             self._set_target_scaling(y)
-            X_train, Y_train = X, self._target_columns(y, n_tasks)
+            X_train, Y_train = X, self._scaled_target(y)
         elif self.strategy == "multitask":
             network = self._seeded_network(n_tasks, train_seed)
             self._set_target_scaling(y)
@@ -267,7 +267,7 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
             Y_train = np.vstack([
                 np.hstack([(y_source - source_mean) / source_scale,
                            np.full((len(X_source), 1), np.nan)]),
-                self._target_columns(y, n_tasks),
+                np.hstack([np.full((len(X), n_tasks - 1), np.nan), self._scaled_target(y)]),
             ])
         else:
             network, (source_mean, source_scale) = self._pretrained_network(
@@ -285,14 +285,15 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
                 self._set_target_scaling(y)
             if self.strategy == "freeze":
                 network.freeze_body()
-            X_train, Y_train = X, self._target_columns(y, n_tasks)
+            X_train, Y_train = X, self._scaled_target(y)
 
-        phase = "pretrain" if self.strategy == "multitask" and X_source is not None else "finetune"
-        weights = [float(self.source_weight)] * self.n_source_tasks_ + [1.0]
+        joint = self.strategy == "multitask" and X_source is not None
         with _seeded(train_seed):
             self.net_, self.finetune_history_ = train_phase(
                 network, _tensor(X_train, device), _tensor(Y_train, device),
-                settings=self._settings(phase), task_weights=weights,
+                tasks=slice(0, n_tasks) if joint else slice(n_tasks - 1, n_tasks),
+                task_weights=[float(self.source_weight)] * (n_tasks - 1) + [1.0] if joint else None,
+                settings=self._settings("pretrain" if joint else "finetune"),
                 seed=train_seed, device=device, verbose=self.verbose,
             )
         self._log(f"trained on {len(X_train)} rows ({self.strategy if X_source is not None else 'no source'}),"
@@ -463,10 +464,8 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         mean, scale = _scaling(y[:, None])
         self.target_mean_, self.target_scale_ = float(mean[0]), float(scale[0])
 
-    def _target_columns(self, y, n_tasks):
-        Y = np.full((len(y), n_tasks), np.nan)
-        Y[:, -1] = (y - self.target_mean_) / self.target_scale_
-        return Y
+    def _scaled_target(self, y):
+        return ((y - self.target_mean_) / self.target_scale_)[:, None]
 
     def _log(self, message):
         if self.verbose:
@@ -485,14 +484,13 @@ def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose
     its cache on exactly what the pretraining depends on.
     """
     source_mean, source_scale = _scaling(y_source)
-    n_tasks = body_spec["n_tasks"]
-    Y = np.full((len(y_source), n_tasks), np.nan)
-    Y[:, :-1] = (y_source - source_mean) / source_scale
+    Y = (y_source - source_mean) / source_scale
     with _seeded(seed):
         network = _build_network(body_spec)
         _, history = train_phase(
-            network, _tensor(X_source, device), _tensor(Y, device), settings=settings,
-            task_weights=None, seed=seed, device=device, verbose=verbose,
+            network, _tensor(X_source, device), _tensor(Y, device),
+            tasks=slice(0, body_spec["n_tasks"] - 1), settings=settings,
+            seed=seed, device=device, verbose=verbose,
         )
     if verbose:
         print(f"[Sim2RealRegressor] pretrained on {len(X_source)} source rows, "

@@ -114,7 +114,7 @@ class TensorNet(NeuralNet):
         return {"loss": self.criterion_(self.module_(X), y)}
 
 
-def make_net(network, *, epochs, lr, batch_size, weight_decay, task_weights, seed,
+def make_net(network, *, epochs, lr, batch_size, weight_decay, criterion, seed,
              device, validation=None, n_iter_no_change=10, verbose=0):
     """Build the skorch net that trains ``network`` for one phase.
 
@@ -131,8 +131,7 @@ def make_net(network, *, epochs, lr, batch_size, weight_decay, task_weights, see
         )
     return TensorNet(
         module=network,
-        criterion=MaskedMSELoss,
-        criterion__task_weights=task_weights,
+        criterion=criterion,
         optimizer=torch.optim.Adam,
         optimizer__weight_decay=weight_decay,
         lr=lr,
@@ -158,18 +157,21 @@ def make_net(network, *, epochs, lr, batch_size, weight_decay, task_weights, see
     )
 
 
-def train_phase(network, X, Y, *, settings, task_weights, seed, device, verbose=0):
-    """Train ``network`` on ``X, Y`` (tensors; NaN in ``Y`` = unlabelled) for one phase.
+def train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, device, verbose=0):
+    """Train the outputs ``tasks`` of ``network`` on ``X, Y`` (tensors) for one phase.
 
+    ``Y`` has one column per trained task; NaN marks a missing label.
     Returns the fitted skorch net and its per-epoch history as a list of dicts.
     """
+    criterion = MaskedMSELoss(tasks=tasks, task_weights=task_weights,
+                              masked=bool(torch.isnan(Y).any()))
     validation = None
     if settings["early_stopping"]:
         X, Y, validation = _split_validation(X, Y, settings["validation_fraction"], seed)
     net = make_net(
         network, epochs=settings["epochs"], lr=settings["lr"],
         batch_size=settings["batch_size"], weight_decay=settings["weight_decay"],
-        task_weights=task_weights, seed=seed, device=device, validation=validation,
+        criterion=criterion, seed=seed, device=device, validation=validation,
         n_iter_no_change=settings["n_iter_no_change"], verbose=verbose,
     )
     net.initialize()
