@@ -1,0 +1,321 @@
+"""The ``sim2real`` command: scaling studies from the shell.
+
+    sim2real demo --out demo_output
+    sim2real curve --source sim.csv --target exp.csv --smiles-col smiles --y-col chi \\
+                   --group-col pair --out my_study
+
+Both write ``scaling_curve.png``, ``scores.csv`` and ``report.json`` (the law
+with its intervals and the planning answers) and print a short summary.
+"""
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+FEATURIZERS = ("morgan", "descriptors", "composition", "columns")
+
+
+class InputError(ValueError):
+    """Bad input files or options, explained for the person at the keyboard."""
+
+
+def main(argv=None):
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return args.run(args)
+    except InputError as error:
+        print(f"sim2real: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _parser():
+    parser = argparse.ArgumentParser(
+        prog="sim2real",
+        description="Sim2Real transfer learning: how the experimental error falls as the "
+                    "simulation database grows.",
+    )
+    commands = parser.add_subparsers(dest="command")
+
+    demo = commands.add_parser(
+        "demo", help="run a scaling study on built-in synthetic data (no download)")
+    demo.add_argument("--out", default="demo_output", help="output folder (default: demo_output)")
+    demo.add_argument("--quick", action="store_true", help="a small study in seconds (for CI)")
+    _add_study_options(demo, trials=10)
+    demo.set_defaults(run=run_demo)
+
+    curve = commands.add_parser("curve", help="run a scaling study on your CSV files")
+    curve.add_argument("--source", required=True, help="CSV of simulation (source) data")
+    curve.add_argument("--target", required=True, help="CSV of experimental (target) data")
+    curve.add_argument("--smiles-col", help="column of SMILES (polymers may use * or [*])")
+    curve.add_argument("--formula-col", help="column of chemical formulas (inorganic)")
+    curve.add_argument("--feature-cols", help="comma-separated numeric feature columns")
+    curve.add_argument("--y-col", required=True, help="property column in the target file")
+    curve.add_argument("--source-y-col", help="property column in the source file (default: --y-col)")
+    curve.add_argument("--group-col", help="column naming the material in both files: source "
+                       "rows of a test material are left out of its trial (no leakage)")
+    curve.add_argument("--featurizer", choices=FEATURIZERS,
+                       help="default: morgan for SMILES, composition for formulas")
+    curve.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
+    curve.add_argument("--drop-invalid", action="store_true",
+                       help="leave out rows with invalid SMILES/formulas or missing values "
+                            "(listed in the report) instead of stopping")
+    curve.add_argument("--out", required=True, help="output folder")
+    _add_study_options(curve, trials=20)
+    curve.set_defaults(run=run_curve)
+    return parser
+
+
+def _add_study_options(parser, trials):
+    parser.add_argument("--sizes", type=float, nargs="+",
+                        help="source sizes: counts, or fractions of the source in (0, 1]")
+    parser.add_argument("--trials", type=int, default=trials, help=f"trials per size (default {trials})")
+    parser.add_argument("--test-size", type=float, default=0.2,
+                        help="experimental test fraction per trial (default 0.2)")
+    parser.add_argument("--n-jobs", type=int, default=1, help="parallel trials (default 1)")
+    parser.add_argument("--strategy", default="finetune", choices=("finetune", "freeze", "multitask"))
+    parser.add_argument("--hidden", default="256,128", help="hidden layer sizes (default 256,128)")
+    parser.add_argument("--pretrain-epochs", type=int, default=100)
+    parser.add_argument("--finetune-epochs", type=int, default=60)
+    parser.add_argument("--checkpoint-dir", help="keep finished trials here; a re-run resumes")
+    parser.add_argument("--seed", type=int, default=0)
+
+
+# -- demo --
+
+def run_demo(args):
+    from .datasets import make_sim2real_regression
+
+    n_source = 800 if args.quick else 3200
+    X_sim, y_sim, X_exp, y_exp = make_sim2real_regression(
+        n_source=n_source, n_target=100, n_features=20, discrepancy=0.3, noise=0.05,
+        random_state=args.seed,
+    )
+    if args.quick:
+        args.trials = min(args.trials, 3)
+        args.pretrain_epochs, args.finetune_epochs = 10, 20
+        args.hidden = "32"
+        sizes = args.sizes or [50, 200, 800]
+    else:
+        sizes = args.sizes or [50, 100, 200, 400, 800, 1600, 3200]
+    print(f"synthetic study: {n_source} simulation rows, 100 experimental rows, 20 features "
+          f"(make_sim2real_regression, discrepancy 0.3)")
+    return _run_study(args, X_sim, y_sim, X_exp, y_exp, sizes=sizes,
+                      title="sim2real demo (synthetic data)",
+                      extra={"data": "make_sim2real_regression(n_source=%d, n_target=100, "
+                                     "n_features=20, discrepancy=0.3, noise=0.05, random_state=%d)"
+                                     % (n_source, args.seed)})
+
+
+# -- curve on the user's files --
+
+def run_curve(args):
+    source = _read_table(args.source, "--source", args.delimiter)
+    target = _read_table(args.target, "--target", args.delimiter)
+    kind, input_col = _input_kind(args)
+    y_target_col, y_source_col = args.y_col, args.source_y_col or args.y_col
+    columns = ([c.strip() for c in args.feature_cols.split(",")] if kind == "columns" else [input_col])
+    for table, path, option, needed in (
+        (source, args.source, "--source", columns + [y_source_col]),
+        (target, args.target, "--target", columns + [y_target_col]),
+    ):
+        for column in needed + ([args.group_col] if args.group_col else []):
+            _check_column(table, column, path, option)
+
+    dropped = {}
+    y_sim, bad_y_sim = _numeric(source[y_source_col], y_source_col, args.source)
+    y_exp, bad_y_exp = _numeric(target[y_target_col], y_target_col, args.target)
+    featurizer = _featurizer(args.featurizer or kind, columns)
+    print(f"featurizing {len(source)} source and {len(target)} target rows "
+          f"({type(featurizer).__name__})...", flush=True)
+    X_sim, bad_x_sim = _features(featurizer, source, columns, kind)
+    X_exp, bad_x_exp = _features(featurizer, target, columns, kind)
+
+    keep_sim = _reject_or_drop(source, args.source, columns[0] if kind != "columns" else None,
+                               bad_x_sim, bad_y_sim, args.drop_invalid, dropped, "source")
+    keep_exp = _reject_or_drop(target, args.target, columns[0] if kind != "columns" else None,
+                               bad_x_exp, bad_y_exp, args.drop_invalid, dropped, "target")
+    X_sim, y_sim, X_exp, y_exp = X_sim[keep_sim], y_sim[keep_sim], X_exp[keep_exp], y_exp[keep_exp]
+    groups = {}
+    if args.group_col:
+        groups = {"source_groups": source[args.group_col].astype(str).to_numpy()[keep_sim],
+                  "target_groups": target[args.group_col].astype(str).to_numpy()[keep_exp]}
+    sizes = args.sizes or _default_sizes(len(X_sim))
+    _check_sizes_fit(sizes, len(X_sim), len(X_exp), args.test_size)
+    extra = {"source_file": str(args.source), "target_file": str(args.target),
+             "featurizer": repr(featurizer), "n_source_rows": int(len(X_sim)),
+             "n_target_rows": int(len(X_exp)), "dropped_rows": dropped,
+             "group_col": args.group_col}
+    return _run_study(args, X_sim, y_sim, X_exp, y_exp, sizes=sizes,
+                      title=f"{y_target_col}: {Path(args.target).name}", extra=extra, **groups)
+
+
+def _read_table(path, option, delimiter):
+    import pandas as pd
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{option}: no such file: {path}")
+    try:
+        table = pd.read_csv(path, sep=delimiter)
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{option}: the file {path} is empty") from None
+    except pd.errors.ParserError as error:
+        raise InputError(f"{option}: cannot read {path} as CSV with delimiter "
+                         f"{delimiter!r}: {error}") from None
+    if table.empty:
+        raise InputError(f"{option}: the file {path} has a header but no rows")
+    return table
+
+
+def _check_column(table, column, path, option):
+    if column in table.columns:
+        return
+    existing = ", ".join(map(str, table.columns[:30]))
+    hint = ""
+    if len(table.columns) == 1 and any(sep in str(table.columns[0]) for sep in ";\t|"):
+        hint = " (the file has a single column: is it separated by ';' or tabs? use --delimiter)"
+    raise InputError(f"{option}: column {column!r} not found in {path}; its columns are: "
+                     f"{existing}{hint}")
+
+
+def _input_kind(args):
+    given = [name for name in ("smiles_col", "formula_col", "feature_cols") if getattr(args, name)]
+    if len(given) != 1:
+        raise InputError("give exactly one of --smiles-col, --formula-col or --feature-cols")
+    if args.smiles_col:
+        return "morgan", args.smiles_col
+    if args.formula_col:
+        return "composition", args.formula_col
+    return "columns", None
+
+
+def _numeric(series, column, path):
+    import pandas as pd
+
+    values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(values))
+    return values, {int(i): f"{column}={series.iloc[i]!r}" for i in bad}
+
+
+def _featurizer(kind, columns):
+    from . import featurizers
+
+    if kind == "morgan":
+        return featurizers.MorganFingerprint(errors="nan")
+    if kind == "descriptors":
+        return featurizers.RDKitDescriptors(errors="nan")
+    if kind == "composition":
+        return featurizers.CompositionFeaturizer(errors="nan")
+    return None
+
+
+def _features(featurizer, table, columns, kind):
+    """Features and the rows that could not be featurized, as {row: reason}."""
+    if kind == "columns":
+        import pandas as pd
+
+        X = table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+        return X, {int(i): "non-numeric or missing feature" for i in bad}
+    strings = table[columns[0]]
+    X = np.asarray(featurizer.fit_transform(strings.astype(str).tolist()), dtype=float)
+    bad = np.flatnonzero(np.isnan(X).any(axis=1) | strings.isna().to_numpy())
+    return X, {int(i): f"{columns[0]}={strings.iloc[i]!r} is not valid" for i in bad}
+
+
+def _reject_or_drop(table, path, column, bad_x, bad_y, drop, dropped, which):
+    bad = {**bad_y, **bad_x}
+    keep = np.ones(len(table), dtype=bool)
+    if not bad:
+        return keep
+    rows = sorted(bad)
+    listing = "; ".join(f"row {i + 2}: {bad[i]}" for i in rows[:10])  # +2: header, 1-based
+    more = f" (and {len(rows) - 10} more)" if len(rows) > 10 else ""
+    if not drop:
+        raise InputError(f"{len(rows)} invalid row(s) in {path} (file line numbers): {listing}{more}. "
+                         "Fix them, or pass --drop-invalid to leave them out (they are listed "
+                         "in report.json).")
+    print(f"leaving out {len(rows)} invalid {which} row(s) of {path}: {listing}{more}",
+          file=sys.stderr)
+    keep[rows] = False
+    dropped[which] = {str(i + 2): bad[i] for i in rows}
+    return keep
+
+
+def _default_sizes(n_source):
+    top = int(np.log2(n_source))
+    sizes = [2**k for k in range(max(top - 5, 3), top + 1)]
+    return [s for s in sizes if s <= n_source] + ([n_source] if sizes[-1] < n_source else [])
+
+
+def _check_sizes_fit(sizes, n_source, n_target, test_size):
+    whole = all(float(s).is_integer() and s >= 1 for s in sizes)
+    counts = list(sizes) if whole else [s * n_source for s in sizes]
+    too_big = [s for s in counts if s > n_source]
+    if too_big:
+        raise InputError(f"--sizes asks for {int(max(too_big))} source rows but the source has "
+                         f"{n_source} usable rows")
+    if any(s <= 0 for s in counts):
+        raise InputError(f"--sizes must be positive, got {sizes}")
+    n_train = int(n_target * (1 - test_size))
+    if n_train < 5 or n_target - n_train < 2:
+        raise InputError(f"the target has {n_target} usable rows: too few for a "
+                         f"{test_size:.0%} test part and a training part of at least 5 rows")
+
+
+# -- the study itself --
+
+def _run_study(args, X_sim, y_sim, X_exp, y_exp, *, sizes, title, extra, **groups):
+    import sklearn
+    from sklearn.preprocessing import StandardScaler
+
+    from .pipeline import FitOnSource, make_sim2real_pipeline
+    from .regressor import Sim2RealRegressor
+    from .report import write_report
+    from .scaling_curve import scaling_curve
+
+    try:
+        hidden = tuple(int(h) for h in str(args.hidden).split(",") if h.strip())
+    except ValueError:
+        raise InputError(f"--hidden must be comma-separated integers, got {args.hidden!r}") from None
+    if args.trials < 1:
+        raise InputError(f"--trials must be at least 1, got {args.trials}")
+    # All whole numbers: counts of rows; otherwise fractions of the source.
+    whole = all(float(s).is_integer() and s >= 1 for s in sizes)
+    sizes = [int(s) for s in sizes] if whole else [float(s) for s in sizes]
+    sklearn.set_config(enable_metadata_routing=True)
+    model = make_sim2real_pipeline(
+        FitOnSource(StandardScaler()),
+        Sim2RealRegressor(hidden, strategy=args.strategy, pretrain_epochs=args.pretrain_epochs,
+                          finetune_epochs=args.finetune_epochs, random_state=args.seed),
+    )
+    print(f"scaling study: sizes {sizes}, {args.trials} trials, direct-learning baseline, "
+          f"n_jobs={args.n_jobs}", flush=True)
+    start = time.perf_counter()
+    try:
+        result = scaling_curve(
+            model, X_sim, y_sim, X_exp, y_exp, source_sizes=sizes, n_trials=args.trials,
+            test_size=args.test_size, n_jobs=args.n_jobs, verbose=1, random_state=args.seed,
+            checkpoint_dir=args.checkpoint_dir, return_times=True, **groups,
+        )
+    except ValueError as error:
+        raise InputError(str(error)) from None
+    elapsed = time.perf_counter() - start
+    report = write_report(result, args.out, title=title,
+                          extra={**extra, "seconds": round(elapsed, 1),
+                                 "command": " ".join(sys.argv)})
+    print(f"\ndone in {elapsed:.0f} s; wrote {Path(args.out) / 'scaling_curve.png'}, "
+          f"scores.csv, report.json")
+    print(report["summary"])
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
