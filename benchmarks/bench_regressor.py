@@ -32,7 +32,8 @@ def make_data(seed=0):
     return X_source, 1.3 * truth(X_source) + 0.2, X_target, truth(X_target), X_test, truth(X_test)
 
 
-def hand_written(X_source, y_source, X_target, y_target, X_test, epochs_pre, epochs_fine, seed=0):
+def hand_written(X_source, y_source, X_target, y_target, X_test, epochs_pre, epochs_fine, seed=0,
+                 fused=False):
     """What a careful user writes without the package: the baseline."""
     torch.manual_seed(seed)
     Xs = torch.as_tensor(X_source, dtype=torch.float32)
@@ -43,7 +44,7 @@ def hand_written(X_source, y_source, X_target, y_target, X_test, epochs_pre, epo
     net = nn.Sequential(nn.Linear(190, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 1))
 
     def train(X, y, epochs, lr):
-        opt = torch.optim.Adam(net.parameters(), lr=lr)
+        opt = torch.optim.Adam(net.parameters(), lr=lr, fused=fused)
         for _ in range(epochs):
             order = torch.randperm(len(X))
             for i in range(0, len(X), 32):
@@ -76,10 +77,15 @@ def main():
     pre, fine = (10, 6) if args.quick else (100, 60)
     data = make_data()
     torch.set_num_threads(1)
-    times = {"hand-written torch loop": [], "Sim2RealRegressor.fit": []}
+    runs = {
+        "hand-written torch loop": hand_written,
+        "  same, fused Adam": lambda *a: hand_written(*a, fused=True),
+        "Sim2RealRegressor.fit": package,
+    }
+    times = {name: [] for name in runs}
     errors = {}
     for _ in range(args.repeats):
-        for name, fn in (("hand-written torch loop", hand_written), ("Sim2RealRegressor.fit", package)):
+        for name, fn in runs.items():
             start = time.perf_counter()
             pred = fn(*data[:5], pre, fine)
             times[name].append(time.perf_counter() - start)
@@ -89,7 +95,8 @@ def main():
     print(f"{'run':<26}{'best s':>8}{'ratio':>8}{'test MAE':>11}")
     for name, values in times.items():
         print(f"{name:<26}{min(values):>8.2f}{min(values) / base:>8.2f}{errors[name]:>11.4f}")
-    print("goal: ratio <= 1.15")
+    print("goal: ratio <= 1.15 against the hand-written loop. The package uses Adam's fused\n"
+          "kernel (same algorithm); the 'fused' row shows the loop overhead alone.")
 
 
 if __name__ == "__main__":
