@@ -850,12 +850,12 @@ class PowerLaw(BaseEstimator):
 
     # -- reporting ------------------------------------------------------------
 
-    def equation(self, *, digits=2, latex=False, name="MAE"):
+    def equation(self, *, digits=3, latex=False, name="MAE"):
         """The fitted law as text, e.g. ``'MAE = 0.52 n^-0.41 + 0.18'``.
 
         Parameters
         ----------
-        digits : int, default=2
+        digits : int, default=3
             Significant digits of each parameter.
 
         latex : bool, default=False
@@ -866,7 +866,9 @@ class PowerLaw(BaseEstimator):
         """
         alpha, D, C = self._params()
         fmt = lambda v: f"{v:.{digits}g}"  # noqa: E731
-        gap = f" + {fmt(C)}" if self.fit_intercept else ""
+        # A gap at its lower bound is written 0, not as a rounding residue like 1.4e-20.
+        gap_text = "0" if C < 1e-9 * max(D, 1e-300) else fmt(C)
+        gap = f" + {gap_text}" if self.fit_intercept else ""
         if latex:
             return f"{name} = ${fmt(D)}\\,n^{{-{fmt(alpha)}}}{gap}$"
         return f"{name} = {fmt(D)} n^-{fmt(alpha)}{gap}"

@@ -172,7 +172,7 @@ def test_is_a_clonable_estimator(law):
 def test_latex_equation_for_legends(law):
     text = law.equation(latex=True, name="MAE")
     assert text.startswith("MAE = $") and text.endswith("$")
-    assert f"n^{{-{law.alpha_:.2g}}}" in text
+    assert f"n^{{-{law.alpha_:.3g}}}" in text
 
 
 # -- planning answers -------------------------------------------------------
@@ -364,3 +364,11 @@ def test_two_way_law_warns_on_narrow_experimental_span():
     m = np.array([50.0, 100.0])
     with pytest.warns(PowerLawWarning, match="target_sizes"):
         TwoWayPowerLaw(n_bootstrap=0).fit(N_GRID, m, two_way_truth(m=m))
+
+
+def test_equation_writes_a_gap_at_its_bound_as_zero():
+    sizes = np.array([50, 100, 200, 400, 800, 1600, 3200])
+    scores = 1.4 * sizes[:, None] ** -0.3 * (1 + 0.01 * np.random.default_rng(0).normal(size=(7, 10)))
+    law = PowerLaw(n_bootstrap=50, random_state=0).fit(sizes, scores)
+    assert law.C < 1e-6
+    assert law.equation().endswith("+ 0")
