@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURIZERS = ("morgan", "descriptors", "composition", "columns")
+FEATURIZERS = ("morgan", "descriptors", "pair", "composition", "columns")
 
 
 class InputError(ValueError):
@@ -61,7 +61,10 @@ def _parser():
     curve.add_argument("--group-col", help="column naming the material in both files: source "
                        "rows of a test material are left out of its trial (no leakage)")
     curve.add_argument("--featurizer", choices=FEATURIZERS,
-                       help="default: morgan for SMILES, composition for formulas")
+                       help="default: morgan (count fingerprint) for SMILES, composition for "
+                            "formulas; pair for 'A_B' strings such as polymer_solvent")
+    curve.add_argument("--extra-cols", help="comma-separated numeric columns appended to the "
+                       "features, e.g. temperature")
     curve.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
     curve.add_argument("--drop-invalid", action="store_true",
                        help="leave out rows with invalid SMILES/formulas or missing values "
@@ -121,11 +124,12 @@ def run_curve(args):
     kind, input_col = _input_kind(args)
     y_target_col, y_source_col = args.y_col, args.source_y_col or args.y_col
     columns = ([c.strip() for c in args.feature_cols.split(",")] if kind == "columns" else [input_col])
+    extra_cols = [c.strip() for c in args.extra_cols.split(",")] if args.extra_cols else []
     for table, path, option, needed in (
         (source, args.source, "--source", columns + [y_source_col]),
         (target, args.target, "--target", columns + [y_target_col]),
     ):
-        for column in needed + ([args.group_col] if args.group_col else []):
+        for column in needed + extra_cols + ([args.group_col] if args.group_col else []):
             _check_column(table, column, path, option)
 
     dropped = {}
@@ -134,13 +138,13 @@ def run_curve(args):
     featurizer = _featurizer(args.featurizer or kind, columns)
     print(f"featurizing {len(source)} source and {len(target)} target rows "
           f"({type(featurizer).__name__})...", flush=True)
-    X_sim, bad_x_sim = _features(featurizer, source, columns, kind)
-    X_exp, bad_x_exp = _features(featurizer, target, columns, kind)
+    X_sim, bad_x_sim = _features(featurizer, source, columns, kind, extra_cols)
+    X_exp, bad_x_exp = _features(featurizer, target, columns, kind, extra_cols)
 
-    keep_sim = _reject_or_drop(source, args.source, columns[0] if kind != "columns" else None,
-                               bad_x_sim, bad_y_sim, args.drop_invalid, dropped, "source")
-    keep_exp = _reject_or_drop(target, args.target, columns[0] if kind != "columns" else None,
-                               bad_x_exp, bad_y_exp, args.drop_invalid, dropped, "target")
+    keep_sim = _reject_or_drop(source, args.source, bad_x_sim, bad_y_sim, args.drop_invalid,
+                               dropped, "source")
+    keep_exp = _reject_or_drop(target, args.target, bad_x_exp, bad_y_exp, args.drop_invalid,
+                               dropped, "target")
     X_sim, y_sim, X_exp, y_exp = X_sim[keep_sim], y_sim[keep_sim], X_exp[keep_exp], y_exp[keep_exp]
     groups = {}
     if args.group_col:
@@ -201,14 +205,29 @@ def _numeric(series, column, path):
 
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
     bad = np.flatnonzero(~np.isfinite(values))
-    return values, {int(i): f"{column}={series.iloc[i]!r}" for i in bad}
+    return values, {int(i): _describe(column, series.iloc[i]) for i in bad}
+
+
+def _describe(column, value):
+    if pd_isna(value):
+        return f"{column} is missing"
+    return f"{column}={str(value)!r} is not a number"
+
+
+def pd_isna(value):
+    import pandas as pd
+
+    return bool(pd.isna(value))
 
 
 def _featurizer(kind, columns):
     from . import featurizers
 
     if kind == "morgan":
-        return featurizers.MorganFingerprint(errors="nan")
+        return featurizers.MorganFingerprint(count=True, fp_size=1024, errors="nan")
+    if kind == "pair":
+        return featurizers.PairFeaturizer(
+            featurizers.MorganFingerprint(count=True, fp_size=512), errors="nan")
     if kind == "descriptors":
         return featurizers.RDKitDescriptors(errors="nan")
     if kind == "composition":
@@ -216,21 +235,33 @@ def _featurizer(kind, columns):
     return None
 
 
-def _features(featurizer, table, columns, kind):
-    """Features and the rows that could not be featurized, as {row: reason}."""
+def _features(featurizer, table, columns, kind, extra_cols=()):
+    """Features (computed once for the whole study) and the invalid rows, as {row: reason}."""
+    import pandas as pd
+
+    bad = {}
+    parts = []
     if kind == "columns":
-        import pandas as pd
-
         X = table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-        bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
-        return X, {int(i): "non-numeric or missing feature" for i in bad}
-    strings = table[columns[0]]
-    X = np.asarray(featurizer.fit_transform(strings.astype(str).tolist()), dtype=float)
-    bad = np.flatnonzero(np.isnan(X).any(axis=1) | strings.isna().to_numpy())
-    return X, {int(i): f"{columns[0]}={strings.iloc[i]!r} is not valid" for i in bad}
+        bad.update({int(i): "non-numeric or missing feature"
+                    for i in np.flatnonzero(~np.isfinite(X).all(axis=1))})
+        parts.append(X)
+    else:
+        strings = table[columns[0]]
+        X = np.asarray(featurizer.fit_transform(strings.astype(str).tolist()), dtype=float)
+        invalid = np.isnan(X).any(axis=1) | strings.isna().to_numpy()
+        bad.update({int(i): f"{columns[0]}={str(strings.iloc[i])!r} is not valid"
+                    for i in np.flatnonzero(invalid)})
+        parts.append(np.nan_to_num(X))
+    for column in extra_cols:
+        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
+        for i in np.flatnonzero(~np.isfinite(values)):
+            bad.setdefault(int(i), _describe(column, table[column].iloc[i]))
+        parts.append(values[:, None])
+    return np.hstack(parts), bad
 
 
-def _reject_or_drop(table, path, column, bad_x, bad_y, drop, dropped, which):
+def _reject_or_drop(table, path, bad_x, bad_y, drop, dropped, which):
     bad = {**bad_y, **bad_x}
     keep = np.ones(len(table), dtype=bool)
     if not bad:
@@ -258,6 +289,8 @@ def _default_sizes(n_source):
 def _check_sizes_fit(sizes, n_source, n_target, test_size):
     whole = all(float(s).is_integer() and s >= 1 for s in sizes)
     counts = list(sizes) if whole else [s * n_source for s in sizes]
+    if len(set(counts)) < 3:
+        raise InputError(f"--sizes needs at least 3 different source sizes to fit the law, got {sizes}")
     too_big = [s for s in counts if s > n_source]
     if too_big:
         raise InputError(f"--sizes asks for {int(max(too_big))} source rows but the source has "

@@ -1,0 +1,127 @@
+"""The sim2real command as a chemist meets it: the demo, a study on CSV files, clear errors."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim2real_sklearn.cli import main
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+FAST = ["--trials", "2", "--pretrain-epochs", "3", "--finetune-epochs", "3", "--hidden", "16"]
+
+
+def test_demo_quick_writes_plot_scores_and_report(tmp_path, capsys):
+    assert main(["demo", "--quick", "--out", str(tmp_path)]) == 0
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert (tmp_path / "scaling_curve.png").stat().st_size > 10_000
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    assert set(scores.columns) >= {"source_size", "trial", "error"}
+    assert report["power_law"]["alpha"]["value"] > 0
+    assert "baseline_mae" in report["planning"]
+    out = capsys.readouterr().out
+    assert "fitted law: MAE =" in out and "direct learning" in out
+
+
+def write_polymers(folder, n_source=60, n_target=30, bad_rows=()):
+    rng = np.random.default_rng(0)
+    units = ["*CC*", "*CC(*)C", "*CC(*)c1ccccc1", "*CC(*)Cl", "*CC(*)C#N", "*OCC*", "*CC(*)O",
+             "*CC(*)(C)C(=O)OC", "*C(F)(F)C(F)(F)*", "*CC(*)C(=O)O"]
+    def table(n):
+        smiles = rng.choice(units, size=n)
+        y = np.array([len(s) for s in smiles]) / 10 + rng.normal(0, 0.05, n)
+        return pd.DataFrame({"smiles": smiles, "value": y, "polymer": smiles})
+    source, target = table(n_source), table(n_target)
+    for row in bad_rows:
+        target.loc[row, "smiles"] = "C1CC(*"
+    source.to_csv(folder / "sim.csv", index=False)
+    target.to_csv(folder / "exp.csv", index=False)
+    return folder / "sim.csv", folder / "exp.csv"
+
+
+def curve(tmp_path, sim, exp, *extra):
+    return main(["curve", "--source", str(sim), "--target", str(exp), "--smiles-col", "smiles",
+                 "--y-col", "value", "--out", str(tmp_path / "out"), "--sizes", "5", "10", "40",
+                 *FAST, *extra])
+
+
+def test_curve_on_csv_files_with_groups(tmp_path, capsys):
+    sim, exp = write_polymers(tmp_path)
+    # with 10 polymers, the leakage guard leaves fewer than 40 source rows in a trial
+    assert curve(tmp_path, sim, exp, "--group-col", "polymer") == 2
+    assert "available source rows" in capsys.readouterr().err
+    assert curve(tmp_path, sim, exp, "--group-col", "polymer", "--sizes", "4", "8", "16") == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert report["study"]["n_target_rows"] == 30
+    assert report["study"]["group_col"] == "polymer"
+    assert len(pd.read_csv(tmp_path / "out" / "scores.csv")) >= 2 * 2
+
+
+def test_missing_column_is_named_with_the_columns_that_exist(tmp_path, capsys):
+    sim, exp = write_polymers(tmp_path)
+    assert main(["curve", "--source", str(sim), "--target", str(exp), "--smiles-col", "SMILES",
+                 "--y-col", "value", "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "column 'SMILES' not found" in err and "smiles, value, polymer" in err
+
+
+def test_invalid_smiles_are_counted_and_listed_then_dropped_on_request(tmp_path, capsys):
+    sim, exp = write_polymers(tmp_path, bad_rows=(3, 17))
+    assert curve(tmp_path, sim, exp) == 2
+    err = capsys.readouterr().err
+    # file line numbers: header is line 1, so rows 3 and 17 are lines 5 and 19
+    assert "2 invalid row(s)" in err and "row 5: smiles='C1CC(*' is not valid" in err and "row 19" in err
+    assert curve(tmp_path, sim, exp, "--drop-invalid") == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert sorted(report["study"]["dropped_rows"]["target"]) == ["19", "5"]
+    assert report["study"]["n_target_rows"] == 28
+
+
+def test_empty_file_and_wrong_delimiter(tmp_path, capsys):
+    sim, exp = write_polymers(tmp_path)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert main(["curve", "--source", str(empty), "--target", str(exp), "--smiles-col", "smiles",
+                 "--y-col", "value", "--out", str(tmp_path / "o")]) == 2
+    assert "is empty" in capsys.readouterr().err
+    semi = tmp_path / "semi.csv"
+    pd.read_csv(exp).to_csv(semi, sep=";", index=False)
+    assert main(["curve", "--source", str(sim), "--target", str(semi), "--smiles-col", "smiles",
+                 "--y-col", "value", "--out", str(tmp_path / "o")]) == 2
+    assert "use --delimiter" in capsys.readouterr().err
+
+
+def test_sizes_too_large_or_too_few(tmp_path, capsys):
+    sim, exp = write_polymers(tmp_path)
+    args = ["curve", "--source", str(sim), "--target", str(exp), "--smiles-col", "smiles",
+            "--y-col", "value", "--out", str(tmp_path / "o"), "--sizes"]
+    assert main(args + ["10", "20", "500"]) == 2
+    assert "asks for 500 source rows but the source has 60" in capsys.readouterr().err
+    assert main(args + ["10", "20"]) == 2
+    assert "at least 3 different source sizes" in capsys.readouterr().err
+
+
+def test_non_numeric_property_values_are_listed(tmp_path, capsys):
+    sim, exp = write_polymers(tmp_path)
+    table = pd.read_csv(exp)
+    table["value"] = table["value"].astype(object)
+    table.loc[4, "value"] = "about 3"
+    table.loc[7, "value"] = None
+    table.to_csv(exp, index=False)
+    assert curve(tmp_path, sim, exp) == 2
+    err = capsys.readouterr().err
+    assert "row 6: value='about 3' is not a number" in err and "row 9: value is missing" in err
+
+
+@pytest.mark.skipif(not (SHARED / "chi_experimental.csv").exists(), reason="shared data not here")
+def test_curve_on_the_public_chi_files_with_pair_features_and_temperature(tmp_path):
+    assert main(["curve", "--source", str(SHARED / "chi_cosmo_rs.csv"),
+                 "--target", str(SHARED / "chi_experimental.csv"), "--smiles-col", "ps_pair",
+                 "--featurizer", "pair", "--extra-cols", "temp", "--y-col", "chi",
+                 "--group-col", "ps_pair", "--sizes", "50", "100", "400", "--out", str(tmp_path / "chi"),
+                 *FAST]) == 0
+    report = json.loads((tmp_path / "chi" / "report.json").read_text())
+    assert report["study"]["n_target_rows"] == 1190
+    assert report["study"]["n_source_rows"] == 1206
