@@ -1,0 +1,347 @@
+"""The result of a scaling-curve study: arrays, a tidy table, the power law.
+
+:func:`~sim2real_sklearn.scaling_curve.scaling_curve` returns a
+:class:`ScalingCurveResult`. It holds plain NumPy arrays with documented
+shapes (as :func:`sklearn.model_selection.learning_curve` does), turns them
+into a tidy :class:`pandas.DataFrame`, fits the power law
+``MAE(n) = D * n**(-alpha) + C`` and saves itself without pickle (one ``.npz``
+file whose metadata is a JSON string), so a study run on a cluster can be
+read back anywhere, by any version of the package.
+"""
+
+import json
+import os
+
+import numpy as np
+
+# The format written by ``save``; bump it when the layout changes.
+_FORMAT_VERSION = 1
+
+
+class ScalingCurveResult:
+    """Errors on experimental data for every simulation-data size and trial.
+
+    Built by :func:`~sim2real_sklearn.scaling_curve.scaling_curve`; read by
+    :class:`~sim2real_sklearn.display.ScalingCurveDisplay`. Users seldom
+    build one themselves.
+
+    With the default scoring (MAE) every score is a positive error. A scorer
+    whose name starts with ``neg_`` (or made with
+    ``make_scorer(..., greater_is_better=False)``) is stored with its sign
+    flipped, as a positive error; other scorers (``"r2"``) are stored as they
+    are and ``greater_is_better`` is then True.
+
+    Parameters
+    ----------
+    source_sizes : array-like of int of shape (n_sizes,)
+        Numbers of simulation (source) rows used for pretraining.
+    target_sizes : array-like of int of shape (n_target_sizes,) or None
+        Numbers of experimental training rows when the study was run on a
+        grid; None when every trial used its whole experimental train part.
+    errors : ndarray of shape (n_sizes + 1, n_target_sizes, n_trials)
+        Scores; row 0 is the direct-learning baseline (no source), rows
+        ``1:`` follow ``source_sizes``. ``n_target_sizes`` is 1 without grid.
+    fit_times, score_times : ndarray of the shape of ``errors`` or None
+        Seconds spent fitting and scoring each cell (None unless the study
+        was run with ``return_times=True``).
+    groups : array-like of shape (n_groups,) or None
+        Labels of the test-row groups scored separately (``score_groups``).
+    group_errors : ndarray of shape (n_groups, n_sizes + 1, \
+            n_target_sizes, n_trials) or None
+        Scores restricted to the test rows of each group (NaN when a trial
+        has no test row of that group).
+    n_source_dropped : array-like of int of shape (n_trials,)
+        Source rows each trial removed because their group is in the
+        trial's experimental test part (leakage guard).
+    n_target_train : array-like of int of shape (n_trials,)
+        Size of each trial's experimental train part.
+    random_state : int
+        Entropy of the root seed: the same value reproduces every number.
+    scoring : str
+        Name (or repr) of the scorer.
+    greater_is_better : bool
+        Whether the stored scores grow with quality (False for errors).
+    params : dict
+        What was run (estimator, protocol), JSON-serialisable.
+    n_reused_cells : int, default=0
+        Cells read back from a checkpoint directory instead of computed.
+
+    Attributes
+    ----------
+    source_sizes : ndarray of shape (n_sizes,)
+    target_sizes : ndarray of shape (n_target_sizes,) or None
+    scores : ndarray of shape (n_sizes, n_trials)
+        Error of the transferred model for each source size and trial (at
+        the largest target size on a grid).
+    baseline_scores : ndarray of shape (n_trials,)
+        Error of direct learning (no source) on the same splits with the same
+        estimator seeds.
+    fit_times, score_times : ndarray of shape (n_sizes, n_trials) or None
+    baseline_fit_times, baseline_score_times : ndarray of shape (n_trials,) \
+            or None
+    grid_scores : ndarray of shape (n_sizes, n_target_sizes, n_trials) or None
+    grid_baseline_scores : ndarray of shape (n_target_sizes, n_trials) or None
+    group_scores : dict of label -> ndarray of shape (n_sizes, n_trials) or None
+    group_baseline_scores : dict of label -> ndarray of shape (n_trials,) \
+            or None
+    n_source_dropped : ndarray of shape (n_trials,)
+    n_target_train : ndarray of shape (n_trials,)
+    n_trials : int
+    random_state : int
+    scoring : str
+    greater_is_better : bool
+    params : dict
+    n_reused_cells : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sim2real_sklearn.scaling_result import ScalingCurveResult
+    >>> errors = np.array([[[0.9, 1.1]], [[0.5, 0.6]], [[0.3, 0.35]]])
+    >>> result = ScalingCurveResult(
+    ...     source_sizes=[100, 1000], target_sizes=None, errors=errors,
+    ...     n_source_dropped=[0, 0], n_target_train=[40, 40], random_state=0)
+    >>> result.scores.mean(axis=1)
+    array([0.55 , 0.325])
+    >>> result.baseline_scores
+    array([0.9, 1.1])
+    >>> result.to_frame().shape
+    (6, 7)
+    """
+
+    def __init__(
+        self,
+        *,
+        source_sizes,
+        target_sizes,
+        errors,
+        n_source_dropped,
+        n_target_train,
+        random_state,
+        fit_times=None,
+        score_times=None,
+        groups=None,
+        group_errors=None,
+        scoring="neg_mean_absolute_error",
+        greater_is_better=False,
+        params=None,
+        n_reused_cells=0,
+    ):
+        self.source_sizes = np.asarray(source_sizes, dtype=int)
+        self.target_sizes = (
+            None if target_sizes is None else np.asarray(target_sizes, dtype=int)
+        )
+        self._errors = np.asarray(errors, dtype=float)
+        n_sizes = self.source_sizes.shape[0]
+        if self._errors.ndim != 3 or self._errors.shape[0] != n_sizes + 1:
+            raise ValueError(
+                "errors must have shape (n_sizes + 1, n_target_sizes, n_trials) "
+                f"= ({n_sizes + 1}, ., .); got {self._errors.shape}."
+            )
+        self._fit_times = None if fit_times is None else np.asarray(fit_times, float)
+        self._score_times = (
+            None if score_times is None else np.asarray(score_times, float)
+        )
+        self._groups = None if groups is None else np.asarray(groups)
+        self._group_errors = (
+            None if group_errors is None else np.asarray(group_errors, float)
+        )
+        self.n_source_dropped = np.asarray(n_source_dropped, dtype=int)
+        self.n_target_train = np.asarray(n_target_train, dtype=int)
+        self.random_state = int(random_state)
+        self.scoring = scoring
+        self.greater_is_better = bool(greater_is_better)
+        self.params = {} if params is None else dict(params)
+        self.n_reused_cells = int(n_reused_cells)
+        self._set_views()
+
+    def _set_views(self):
+        """Expose the public arrays as views of the full cell arrays."""
+        err = self._errors
+        # Without a grid the one target column is "the whole train part";
+        # on a grid the headline curve is the one at the largest target size.
+        self.scores = err[1:, -1, :]
+        self.baseline_scores = err[0, -1, :]
+        self.n_trials = err.shape[2]
+        gridded = self.target_sizes is not None
+        self.grid_scores = err[1:] if gridded else None
+        self.grid_baseline_scores = err[0] if gridded else None
+        for name in ("fit_times", "score_times"):
+            full = getattr(self, "_" + name)
+            setattr(self, name, None if full is None else full[1:, -1, :])
+            setattr(self, "baseline_" + name, None if full is None else full[0, -1])
+        if self._groups is None:
+            self.group_scores = self.group_baseline_scores = None
+        else:
+            labels = [_json_scalar(g) for g in self._groups]
+            self.group_scores = {
+                g: self._group_errors[i, 1:, -1, :] for i, g in enumerate(labels)
+            }
+            self.group_baseline_scores = {
+                g: self._group_errors[i, 0, -1, :] for i, g in enumerate(labels)
+            }
+
+    def __repr__(self):
+        sizes = ", ".join(str(s) for s in self.source_sizes)
+        return (
+            f"ScalingCurveResult(source_sizes=[{sizes}], n_trials={self.n_trials}, "
+            f"scoring={self.scoring!r})"
+        )
+
+    def fit_power_law(self, confidence=0.9, **kwargs):
+        """Fit ``score(n) = D * n**(-alpha) + C`` to the transfer scores.
+
+        The fit uses every trial (NaN for a failed trial is allowed) at every
+        source size above 0; the baseline is not part of the law.
+
+        Parameters
+        ----------
+        confidence : float, default=0.9
+            Level of the bootstrap confidence intervals.
+        **kwargs : dict
+            Other parameters of
+            :class:`~sim2real_sklearn.power_law.PowerLaw`
+            (``n_bootstrap``, ...). ``random_state`` defaults to this
+            result's ``random_state`` so the intervals are reproducible.
+
+        Returns
+        -------
+        power_law : PowerLaw
+            The fitted law.
+        """
+        from .power_law import PowerLaw
+
+        kwargs.setdefault("random_state", self.random_state)
+        positive = self.source_sizes > 0
+        return PowerLaw(confidence=confidence, **kwargs).fit(
+            self.source_sizes[positive], self.scores[positive]
+        )
+
+    def to_frame(self):
+        """Return every cell as a tidy :class:`pandas.DataFrame`.
+
+        One row per source size x trial (x target size on a grid), baseline
+        rows included (``source_size`` 0, ``is_baseline`` True), plus, when
+        ``score_groups`` were given, one row per group for each of them
+        (``group`` is None on the rows that score the whole test part).
+
+        Returns
+        -------
+        frame : pandas.DataFrame
+            Columns ``source_size``, ``trial``, ``target_size``, ``group``,
+            ``error``, ``is_baseline``, ``n_source_dropped``, and
+            ``fit_time``, ``score_time`` when times were recorded.
+            ``target_size`` is the trial's whole train-part size without a
+            grid.
+        """
+        import pandas as pd
+
+        n_src, n_tgt, n_trials = self._errors.shape
+        sizes = np.concatenate([[0], self.source_sizes])
+        src_i, tgt_i, trial = (
+            a.ravel() for a in np.indices((n_src, n_tgt, n_trials))
+        )
+        if self.target_sizes is None:
+            target_size = self.n_target_train[trial]
+        else:
+            target_size = self.target_sizes[tgt_i]
+        base = {
+            "source_size": sizes[src_i],
+            "trial": trial,
+            "target_size": target_size,
+            "is_baseline": src_i == 0,
+            "n_source_dropped": self.n_source_dropped[trial],
+        }
+        if self._fit_times is not None:
+            base["fit_time"] = self._fit_times.ravel()
+            base["score_time"] = self._score_times.ravel()
+        frames = [pd.DataFrame({**base, "group": None, "error": self._errors.ravel()})]
+        if self._groups is not None:
+            for i, label in enumerate(self._groups):
+                frames.append(
+                    pd.DataFrame(
+                        {
+                            **base,
+                            "group": _json_scalar(label),
+                            "error": self._group_errors[i].ravel(),
+                        }
+                    )
+                )
+        frame = pd.concat(frames, ignore_index=True)
+        first = ["source_size", "trial", "target_size", "group", "error"]
+        return frame[first + [c for c in frame.columns if c not in first]]
+
+    def save(self, path):
+        """Write the result to one ``.npz`` file, without pickle.
+
+        Arrays are stored as NumPy arrays; everything else (sizes, group
+        labels, parameters) as a JSON string inside the same file.
+
+        Parameters
+        ----------
+        path : str or path-like
+            Destination; ``.npz`` is appended by NumPy if missing.
+
+        Returns
+        -------
+        path : str
+            The file written.
+        """
+        meta = {
+            "format_version": _FORMAT_VERSION,
+            "source_sizes": self.source_sizes.tolist(),
+            "target_sizes": (
+                None if self.target_sizes is None else self.target_sizes.tolist()
+            ),
+            "groups": (
+                None
+                if self._groups is None
+                else [_json_scalar(g) for g in self._groups]
+            ),
+            "n_source_dropped": self.n_source_dropped.tolist(),
+            "n_target_train": self.n_target_train.tolist(),
+            "random_state": self.random_state,
+            "scoring": self.scoring,
+            "greater_is_better": self.greater_is_better,
+            "params": self.params,
+            "n_reused_cells": self.n_reused_cells,
+        }
+        arrays = {"errors": self._errors, "meta_json": np.array(json.dumps(meta))}
+        for name in ("fit_times", "score_times", "group_errors"):
+            value = getattr(self, "_" + name)
+            if value is not None:
+                arrays[name] = value
+        path = os.fspath(path)
+        if not path.endswith(".npz"):
+            path += ".npz"
+        np.savez_compressed(path, **arrays)
+        return path
+
+    @classmethod
+    def load(cls, path):
+        """Read a result written by :meth:`save`.
+
+        Parameters
+        ----------
+        path : str or path-like
+            File written by :meth:`save`.
+
+        Returns
+        -------
+        result : ScalingCurveResult
+        """
+        with np.load(os.fspath(path), allow_pickle=False) as data:
+            meta = json.loads(str(data["meta_json"]))
+            arrays = {k: data[k] for k in data.files if k != "meta_json"}
+        version = meta.pop("format_version")
+        if version > _FORMAT_VERSION:
+            raise ValueError(
+                f"{path} was written in format {version}; this version of "
+                f"sim2real_sklearn reads up to format {_FORMAT_VERSION}."
+            )
+        return cls(**meta, **arrays)
+
+
+def _json_scalar(value):
+    """A NumPy scalar as the plain Python value JSON and dict keys expect."""
+    return value.item() if isinstance(value, np.generic) else value
