@@ -478,7 +478,7 @@ class PowerLaw(BaseEstimator):
     >>> scores = truth[:, None] + rng.normal(0, 0.01, size=(8, 30))
     >>> law = PowerLaw(n_bootstrap=200, random_state=0).fit(sizes, scores)
     >>> law.equation()
-    'MAE = 1.4 n^-0.38 + 0.14'
+    'MAE = 1.43 n^-0.382 + 0.144'
     >>> low, high = law.scaling_strength_interval
     >>> bool(low < 0.4 < high)
     True
