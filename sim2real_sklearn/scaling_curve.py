@@ -144,7 +144,9 @@ def scaling_curve(
         taking prefixes (leakage guard; counts in ``n_source_dropped``).
     target_groups : array-like of shape (n_target,), default=None
         Group of each experimental row, for the leakage guard and as the
-        ``groups`` of ``cv``.
+        ``groups`` of ``cv``. Given without ``source_groups``, it only groups
+        the splits (e.g. the reference chi protocol, whose source keeps the
+        computed chi of the test pairs: no experimental label leaks).
     score_groups : array-like of shape (n_target,), default=None
         Labels (e.g. 11 polymer classes) by which the test error is also
         reported, each group with its own curve (``group_scores``). Rows
@@ -307,11 +309,12 @@ def _check_data(X_sim, y_sim, X_exp, y_exp, source_groups, target_groups, score_
                 f"{name} has {_num_samples(value)} rows but {ref} has {n}; "
                 "they must describe the same rows."
             )
-    if (source_groups is None) != (target_groups is None):
+    # target_groups alone only groups the splits of ``cv`` (no leakage guard);
+    # source_groups alone would guard nothing, so it is an error.
+    if source_groups is not None and target_groups is None:
         raise ValueError(
-            "source_groups and target_groups must be given together: the "
-            "leakage guard drops the source rows whose group is in a trial's "
-            "experimental test part."
+            "source_groups needs target_groups: the leakage guard drops the "
+            "source rows whose group is in a trial's experimental test part."
         )
     as_array = lambda v: None if v is None else np.asarray(v)  # noqa: E731
     return {

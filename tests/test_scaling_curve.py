@@ -279,7 +279,7 @@ def test_bad_n_trials_is_rejected(data, n_trials):
         (lambda d: {**d, "y_exp": d["y_exp"][:-1]}, "y_exp has 59 rows but X_exp has 60"),
         (lambda d: {**d, "source_groups": np.zeros(10)}, "source_groups has 10 rows"),
         (lambda d: {**d, "score_groups": np.zeros(10)}, "score_groups has 10 rows"),
-        (lambda d: {**d, "source_groups": np.zeros(300)}, "must be given together"),
+        (lambda d: {**d, "source_groups": np.zeros(300)}, "source_groups needs target_groups"),
         (lambda d: {**d, "error_score": "ignore"}, "error_score must be"),
         (lambda d: {**d, "random_state": -3}, "random_state must be"),
         (lambda d: {**d, "cv": GroupShuffleSplit(2), "target_groups": np.arange(60),
@@ -674,3 +674,15 @@ def test_the_display_reads_the_result(data):
         warnings.simplefilter("ignore")  # the law's diagnostics on a 3-trial curve
         shown = display.ScalingCurveDisplay.from_result(result)
     assert shown.ax_ is not None
+
+
+def test_target_groups_alone_group_the_splits_without_a_leakage_guard():
+    from sklearn.model_selection import GroupShuffleSplit
+
+    X_sim, y_sim, X_exp, y_exp = make_data()
+    groups = np.arange(len(X_exp)) // 4  # 4 rows per material
+    result = scaling_curve(RidgeTransfer(), X_sim, y_sim, X_exp, y_exp, source_sizes=[50, 200],
+                           n_trials=3, cv=GroupShuffleSplit(n_splits=3, test_size=0.25),
+                           target_groups=groups, random_state=0)
+    assert result.n_source_dropped.sum() == 0
+    assert np.isfinite(result.scores).all()
