@@ -1,0 +1,335 @@
+"""Shared plumbing of all string featurizers: input checks, batches, workers, errors, cache.
+
+A featurizer subclasses :class:`BaseFeaturizer` and implements two methods:
+
+- ``_feature_names(self)``: the output column names (fixed by the parameters,
+  so ``fit`` learns nothing and ``transform`` works without it);
+- ``_featurize_batch(self, strings, out)``: fill the preallocated rows ``out``
+  for the strings of one batch and return the failed rows as
+  ``[(position_in_batch, reason), ...]``.
+
+Everything else lives here once: turning lists, arrays, Series and one-column
+DataFrames into a 1-D array of strings; cutting it into batches; running the
+batches in joblib workers (each worker parses its own strings: RDKit molecules
+do not pickle reliably, strings do); scattering the results into one
+preallocated array; the ``errors`` policy; and the ``memory`` cache.
+"""
+
+import numbers
+import os
+from abc import ABCMeta, abstractmethod
+
+import numpy as np
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_memory as _sklearn_check_memory
+
+ERROR_MODES = ("raise", "nan")
+
+# Parameters that change how, not what, is computed: left out of the cache key.
+_PLUMBING_PARAMS = ("n_jobs", "batch_size", "errors", "verbose", "memory")
+
+# Batches per worker when batch_size=None: enough to balance uneven molecules,
+# few enough that joblib's per-task overhead stays negligible.
+_BATCHES_PER_JOB = 4
+_MIN_AUTO_BATCH = 256
+
+# A worker returns a batch as (rows, cols, values) of its nonzero entries when
+# at most this fraction is nonzero: a 2048-bit fingerprint is ~2% ones, so the
+# parent receives ~20x fewer bytes than the dense block.
+_SPARSE_TRANSFER_DENSITY = 0.25
+
+
+class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
+    """Base class of the featurizers: strings in, a float array out.
+
+    Not for direct use. Subclasses list their own parameters plus the shared
+    ones below in ``__init__``.
+
+    Parameters
+    ----------
+    n_jobs : int, default=None
+        Number of joblib workers (``None`` means 1 unless inside a
+        ``joblib.parallel_config`` context, ``-1`` all cores). Rows are sent to
+        workers as strings in batches; the output does not depend on it.
+    batch_size : int, default=None
+        Rows per batch. ``None`` cuts the input into about 4 batches per
+        worker (at least 256 rows each).
+    errors : {"raise", "nan"}, default="raise"
+        What an invalid row does. ``"raise"``: a ``ValueError`` naming the row
+        index and the offending string. ``"nan"``: that row of the output is
+        all NaN, so the output stays aligned with the input.
+    verbose : int, default=0
+        joblib verbosity of the parallel batches.
+    memory : str, path or joblib.Memory, default=None
+        Cache of whole transforms on disk (``joblib.Memory``, as in
+        ``Pipeline(memory=...)``), keyed on the input strings, the featurizer
+        class and its parameters other than ``n_jobs``, ``batch_size``,
+        ``errors``, ``verbose`` and ``memory``. A disk cache rather than an
+        in-process one because the repeated transforms of the same source rows
+        (once per fold and per trial) run in different joblib worker processes
+        and sessions, which only a disk cache shares. ``None`` disables it.
+    """
+
+    _output_dtype = np.float64
+
+    def __init__(self, *, n_jobs=None, batch_size=None, errors="raise", verbose=0, memory=None):
+        self.n_jobs = n_jobs
+        self.batch_size = batch_size
+        self.errors = errors
+        self.verbose = verbose
+        self.memory = memory
+
+    # ----------------------------------------------------------------- API
+    def fit(self, X, y=None):
+        """Check parameters and input; learn nothing (the featurizer is stateless).
+
+        Parameters
+        ----------
+        X : list, ndarray, pandas Series or one-column DataFrame of str
+            The strings to featurize.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        self._check_params()
+        check_strings(X, estimator=self, reset=True)
+        return self
+
+    def transform(self, X):
+        """Featurize each string into one row.
+
+        Parameters
+        ----------
+        X : list, ndarray, pandas Series or one-column DataFrame of str
+            The strings to featurize.
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, n_features_out)
+            One row per input row, in input order (all NaN for an invalid row
+            when ``errors="nan"``).
+        """
+        out, failures = self._transform_with_failures(X)
+        if failures and self.errors == "raise":
+            strings = check_strings(X)
+            raise ValueError(_failure_message(failures, strings, type(self).__name__))
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        """Output column names.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Ignored: names depend only on the parameters.
+
+        Returns
+        -------
+        names : ndarray of str objects
+        """
+        self._check_params()
+        return np.asarray(self._feature_names(), dtype=object)
+
+    def __sklearn_is_fitted__(self):
+        # Stateless: transform needs no fit (as FunctionTransformer).
+        return True
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.requires_fit = False
+        tags.input_tags.string = True
+        tags.input_tags.one_d_array = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    # ------------------------------------------------------ for subclasses
+    @abstractmethod
+    def _feature_names(self):
+        """List of output column names."""
+
+    @abstractmethod
+    def _featurize_batch(self, strings, out):
+        """Fill ``out`` (n_strings, n_features) and return ``[(i, reason), ...]``."""
+
+    def _check_own_params(self):
+        """Validate the subclass's own parameters (override)."""
+
+    # ------------------------------------------------------------ plumbing
+    def _transform_with_failures(self, X):
+        """Output array and sorted ``[(row, reason), ...]``; failed rows are NaN.
+
+        Used by ``transform`` and by :class:`PairFeaturizer`, which applies its
+        own ``errors`` policy to the components.
+        """
+        self._check_params()
+        strings = check_strings(X)
+        memory = check_memory(self.memory)
+        if memory.location is None:
+            out, failures = self._featurize(strings)
+        else:
+            cached = memory.cache(_featurize_cached, ignore=["featurizer"])
+            key = (type(self).__module__, type(self).__qualname__, self._cache_params())
+            out, failures = cached(key, strings, featurizer=self)
+        if failures:
+            out[[i for i, _ in failures]] = np.nan
+        return out, failures
+
+    def _cache_params(self):
+        params = self.get_params(deep=False)
+        return sorted((k, repr(v)) for k, v in params.items() if k not in _PLUMBING_PARAMS)
+
+    def _check_params(self):
+        if self.errors not in ERROR_MODES:
+            raise ValueError(f"errors must be one of {ERROR_MODES}, got {self.errors!r}.")
+        if self.n_jobs is not None and not _is_int(self.n_jobs):
+            raise ValueError(f"n_jobs must be None or an int, got {self.n_jobs!r}.")
+        if self.batch_size is not None and not (_is_int(self.batch_size) and self.batch_size >= 1):
+            raise ValueError(f"batch_size must be None or an int >= 1, got {self.batch_size!r}.")
+        if not _is_int(self.verbose):
+            raise ValueError(f"verbose must be an int, got {self.verbose!r}.")
+        check_memory(self.memory)
+        self._check_own_params()
+
+    def _featurize(self, strings):
+        n_rows = len(strings)
+        out = np.zeros((n_rows, len(self._feature_names())), dtype=self._output_dtype)
+        not_str = [i for i, s in enumerate(strings) if not isinstance(s, str)]
+        if not_str:
+            return self._featurize_some(strings, out, not_str)
+        n_jobs = effective_n_jobs(self.n_jobs)
+        bounds = _batch_bounds(n_rows, n_jobs, self.batch_size)
+        if n_jobs == 1 or len(bounds) == 1:
+            failures = []
+            for start, stop in bounds:
+                batch_failures = self._featurize_batch(strings[start:stop], out[start:stop])
+                failures.extend((start + i, reason) for i, reason in batch_failures)
+            return out, failures
+        return out, self._featurize_parallel(strings, out, bounds, n_jobs)
+
+    def _featurize_some(self, strings, out, not_str):
+        # Rare path: featurize the string rows only, mark the others as failed.
+        keep = np.ones(len(strings), dtype=bool)
+        keep[not_str] = False
+        kept_rows = np.flatnonzero(keep)
+        if len(kept_rows):
+            sub_out, sub_failures = self._featurize(strings[keep])
+            out[kept_rows] = sub_out
+        else:
+            sub_failures = []
+        failures = [(int(kept_rows[i]), reason) for i, reason in sub_failures]
+        failures += [(i, f"expected a str, got {type(strings[i]).__name__}") for i in not_str]
+        return out, sorted(failures)
+
+    def _featurize_parallel(self, strings, out, bounds, n_jobs):
+        parallel = Parallel(n_jobs=n_jobs, verbose=self.verbose, return_as="generator_unordered")
+        results = parallel(
+            delayed(_featurize_in_worker)(self, strings[start:stop], start)
+            for start, stop in bounds
+        )
+        failures = []
+        for start, block, batch_failures in results:
+            _scatter(out, start, block)
+            failures.extend((start + i, reason) for i, reason in batch_failures)
+        return sorted(failures)
+
+
+# ------------------------------------------------------------------ helpers
+def check_strings(X, estimator=None, reset=False):
+    """Return ``X`` as a 1-D object array of its rows (strings, normally).
+
+    Accepts a list, a 1-D array, an ``(n, 1)`` array, a pandas Series or a
+    one-column DataFrame. With ``reset=True`` it records ``n_features_in_``
+    (and ``feature_names_in_`` for a DataFrame) on ``estimator``, as
+    scikit-learn's ``validate_data`` does.
+    """
+    if isinstance(X, str):
+        raise TypeError(
+            f"Expected a sequence of strings, got the single string {X!r}; wrap it in a list."
+        )
+    columns = getattr(X, "columns", None)
+    if columns is not None:  # DataFrame
+        if X.shape[1] != 1:
+            raise ValueError(
+                f"Expected a single column of strings, got a DataFrame with {X.shape[1]} "
+                f"columns {list(columns)}; select one column (or use a ColumnTransformer)."
+            )
+        strings = X.iloc[:, 0].to_numpy(dtype=object)
+    elif hasattr(X, "to_numpy"):  # Series
+        strings = X.to_numpy(dtype=object)
+    else:
+        strings = np.asarray(X, dtype=object)
+        if strings.ndim == 2 and strings.shape[1] == 1:
+            strings = strings[:, 0]
+        if strings.ndim != 1:
+            raise ValueError(
+                f"Expected a 1-D sequence of strings or a single column, got shape {strings.shape}."
+            )
+    if len(strings) == 0:
+        raise ValueError("Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is required.")
+    if reset and estimator is not None:
+        estimator.n_features_in_ = 1
+        if columns is not None and all(isinstance(c, str) for c in columns):
+            estimator.feature_names_in_ = np.asarray(columns, dtype=object)
+        elif hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+    return strings
+
+
+def check_memory(memory):
+    """``sklearn.utils.validation.check_memory`` that also takes a ``pathlib.Path``."""
+    if isinstance(memory, os.PathLike):
+        memory = os.fspath(memory)
+    return _sklearn_check_memory(memory)
+
+
+def _failure_message(failures, strings, name):
+    row, reason = failures[0]
+    message = f"{name} could not featurize row {row} ({strings[row]!r}): {reason}."
+    if len(failures) > 1:
+        others = ", ".join(str(i) for i, _ in failures[1:6])
+        more = " ..." if len(failures) > 6 else ""
+        message += f" {len(failures) - 1} more invalid row(s): {others}{more}."
+    return message + ' Pass errors="nan" to get NaN rows instead.'
+
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _batch_bounds(n_rows, n_jobs, batch_size):
+    if batch_size is None:
+        batch_size = max(_MIN_AUTO_BATCH, -(-n_rows // (n_jobs * _BATCHES_PER_JOB)))
+    return [(start, min(start + batch_size, n_rows)) for start in range(0, n_rows, batch_size)]
+
+
+def _featurize_in_worker(featurizer, strings, start):
+    out = np.zeros((len(strings), len(featurizer._feature_names())), dtype=featurizer._output_dtype)
+    failures = featurizer._featurize_batch(strings, out)
+    return start, _compact(out), failures
+
+
+def _compact(block):
+    nonzero = np.count_nonzero(block)
+    if nonzero > _SPARSE_TRANSFER_DENSITY * block.size:
+        return block
+    rows, cols = np.nonzero(block)
+    index_dtype = np.int32 if max(block.shape) < 2**31 else np.int64
+    return (rows.astype(index_dtype), cols.astype(index_dtype), block[rows, cols], block.shape)
+
+
+def _scatter(out, start, block):
+    if isinstance(block, np.ndarray):
+        out[start : start + len(block)] = block
+    else:
+        rows, cols, values, _ = block
+        out[start + rows, cols] = values
+
+
+def _featurize_cached(key, strings, featurizer):
+    # ``key`` (class and non-plumbing parameters) and ``strings`` are what
+    # joblib.Memory hashes; ``featurizer`` is ignored by the hash.
+    return featurizer._featurize(strings)
