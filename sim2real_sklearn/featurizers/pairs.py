@@ -1,0 +1,259 @@
+"""Multi-component inputs: a polymer-solvent pair featurized component by component."""
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.utils.validation import check_is_fitted
+
+from ._base import ERROR_MODES, BaseFeaturizer, _failure_message
+
+__all__ = ["PairFeaturizer"]
+
+
+class PairFeaturizer(TransformerMixin, BaseEstimator):
+    """Features of each component of a pair (or n-tuple), side by side.
+
+    A polymer-solvent pair comes either as one string ``"A_B"`` per row (the
+    ``ps_pair`` columns of the chi data) or as two columns. Each component is
+    featurized by its own clone of ``featurizer`` and the blocks are joined,
+    with names prefixed ``"polymer__"``, ``"solvent__"``.
+
+    Parameters
+    ----------
+    featurizer : transformer or sequence of transformers
+        One transformer for every component (cloned per component), or one
+        per component, e.g. ``(MorganFingerprint(connection_points="cyclic"),
+        RDKitDescriptors())``.
+    sep : str, default="_"
+        Separator of the components in single-string input. ``"_"`` does not
+        occur in SMILES.
+    prefixes : sequence of str, default=("polymer", "solvent")
+        Name of each component; also fixes their number.
+    errors : {"raise", "nan"}, default="raise"
+        What a row with an invalid component (or the wrong number of
+        components) does: ``ValueError`` naming the row, the component and the
+        string, or an all-NaN row. It overrides the components' own
+        ``errors``.
+
+    Attributes
+    ----------
+    featurizers_ : list of transformers
+        The fitted featurizer of each component.
+    n_features_in_ : int
+        1 for single-string input, ``len(prefixes)`` for one column per component.
+    feature_names_in_ : ndarray of str
+        Input column names, after ``fit`` on a DataFrame.
+
+    Examples
+    --------
+    A numeric column such as temperature joins the pair features in a
+    ``ColumnTransformer``:
+
+    >>> import pandas as pd
+    >>> from sklearn.compose import ColumnTransformer
+    >>> from sim2real_sklearn.featurizers import MorganFingerprint, PairFeaturizer
+    >>> data = pd.DataFrame({"ps_pair": ["*CC(*)c1ccccc1_Cc1ccccc1", "*CC*_ClC(Cl)Cl"],
+    ...                      "temp": [25.0, 60.0]})
+    >>> pair = PairFeaturizer(MorganFingerprint(fp_size=16, count=True))
+    >>> features = ColumnTransformer([("pair", pair, "ps_pair"),
+    ...                               ("temp", "passthrough", ["temp"])])
+    >>> X = features.set_output(transform="pandas").fit_transform(data)
+    >>> X.shape
+    (2, 33)
+    >>> list(X.columns[[0, 16, 32]])
+    ['pair__polymer__morgan_0', 'pair__solvent__morgan_0', 'temp__temp']
+    """
+
+    def __init__(self, featurizer, sep="_", prefixes=("polymer", "solvent"), errors="raise"):
+        self.featurizer = featurizer
+        self.sep = sep
+        self.prefixes = prefixes
+        self.errors = errors
+
+    def fit(self, X, y=None):
+        """Clone and fit one featurizer per component.
+
+        Parameters
+        ----------
+        X : sequence of "A_B" strings, or 2-D (array, list of pairs, DataFrame)
+            with one column per component.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+        """
+        featurizers = self._check_params()
+        columns, failures = self._split(X, reset=True)
+        valid = _valid_rows(len(columns[0]), failures)
+        self.featurizers_ = [
+            featurizer.fit(column[valid]) for featurizer, column in zip(featurizers, columns)
+        ]
+        return self
+
+    def transform(self, X):
+        """Featurize every component and join the blocks.
+
+        Parameters
+        ----------
+        X : sequence of "A_B" strings, or 2-D with one column per component
+
+        Returns
+        -------
+        X_out : ndarray of shape (n_samples, sum of the components' features)
+        """
+        check_is_fitted(self)
+        self._check_params()
+        columns, failures = self._split(X, reset=False)
+        n_rows = len(columns[0])
+        valid = _valid_rows(n_rows, failures)
+        blocks = []
+        for prefix, featurizer, column in zip(self.prefixes, self.featurizers_, columns):
+            block, component_failures = _transform_component(featurizer, column[valid])
+            rows = np.flatnonzero(valid)
+            failures += [
+                (int(rows[i]), f"{prefix} {column[rows[i]]!r}: {reason}")
+                for i, reason in component_failures
+            ]
+            blocks.append(block)
+        out = np.full((n_rows, sum(b.shape[1] for b in blocks)), np.nan, dtype=np.result_type(*blocks))
+        out[valid] = np.hstack(blocks)
+        if failures:
+            failures = sorted(failures)
+            if self.errors == "raise":
+                raise ValueError(_failure_message(failures, self._row_strings(X), type(self).__name__))
+            out[[i for i, _ in failures]] = np.nan
+        return out
+
+    def get_feature_names_out(self, input_features=None):
+        """Component feature names, each prefixed with its component's name.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Ignored.
+
+        Returns
+        -------
+        names : ndarray of str objects
+        """
+        check_is_fitted(self)
+        names = [
+            f"{prefix}__{name}"
+            for prefix, featurizer in zip(self.prefixes, self.featurizers_)
+            for name in featurizer.get_feature_names_out()
+        ]
+        return np.asarray(names, dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True
+        tags.input_tags.one_d_array = True
+        tags.transformer_tags.preserves_dtype = []
+        return tags
+
+    # ------------------------------------------------------------ helpers
+    def _check_params(self):
+        if self.errors not in ERROR_MODES:
+            raise ValueError(f"errors must be one of {ERROR_MODES}, got {self.errors!r}.")
+        if not isinstance(self.sep, str) or not self.sep:
+            raise ValueError(f"sep must be a non-empty str, got {self.sep!r}.")
+        prefixes = self.prefixes
+        if (
+            isinstance(prefixes, str)
+            or not hasattr(prefixes, "__len__")
+            or len(prefixes) < 2
+            or not all(isinstance(p, str) and p for p in prefixes)
+            or len(set(prefixes)) != len(prefixes)
+        ):
+            raise ValueError(
+                f"prefixes must be a sequence of at least 2 distinct non-empty str, got {prefixes!r}."
+            )
+        if hasattr(self.featurizer, "transform"):
+            return [clone(self.featurizer) for _ in prefixes]
+        if (
+            isinstance(self.featurizer, (list, tuple))
+            and len(self.featurizer) == len(prefixes)
+            and all(hasattr(f, "transform") for f in self.featurizer)
+        ):
+            return [clone(f) for f in self.featurizer]
+        raise ValueError(
+            "featurizer must be a transformer or a sequence of one transformer per "
+            f"component ({len(prefixes)}: {list(prefixes)}), got {self.featurizer!r}."
+        )
+
+    def _split(self, X, reset):
+        """One 1-D object array per component, and rows that do not split."""
+        n_parts = len(self.prefixes)
+        table = _as_object_table(X)
+        if reset:
+            self.n_features_in_ = table.shape[1]
+            columns = getattr(X, "columns", None)
+            if columns is not None and all(isinstance(c, str) for c in columns):
+                self.feature_names_in_ = np.asarray(columns, dtype=object)
+            elif hasattr(self, "feature_names_in_"):
+                del self.feature_names_in_
+        elif table.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {table.shape[1]} column(s), but PairFeaturizer was fitted on "
+                f"{self.n_features_in_}."
+            )
+        if table.shape[1] == n_parts:
+            return [table[:, j] for j in range(n_parts)], []
+        if table.shape[1] != 1:
+            raise ValueError(
+                f"Expected one column of {self.sep!r}-joined strings or {n_parts} columns "
+                f"({list(self.prefixes)}), got {table.shape[1]} columns."
+            )
+        return self._split_strings(table[:, 0], n_parts)
+
+    def _split_strings(self, strings, n_parts):
+        columns = np.full((n_parts, len(strings)), "", dtype=object)
+        failures = []
+        for i, value in enumerate(strings):
+            parts = value.split(self.sep) if isinstance(value, str) else None
+            if parts is None or len(parts) != n_parts:
+                found = "not a str" if parts is None else f"{len(parts)} part(s)"
+                failures.append((i, f"expected {n_parts} components joined by {self.sep!r}, found {found}"))
+                continue
+            columns[:, i] = parts
+        return list(columns), failures
+
+    def _row_strings(self, X):
+        table = _as_object_table(X)
+        if table.shape[1] == 1:
+            return table[:, 0]
+        return np.array([self.sep.join(map(str, row)) for row in table], dtype=object)
+
+
+def _as_object_table(X):
+    if isinstance(X, str):
+        raise TypeError(f"Expected a sequence of pairs, got the single string {X!r}; wrap it in a list.")
+    if hasattr(X, "to_numpy"):
+        table = X.to_numpy(dtype=object)
+    else:
+        table = np.asarray(X, dtype=object)
+    if table.ndim == 1:
+        table = table[:, None]
+    if table.ndim != 2:
+        raise ValueError(f"Expected 1-D or 2-D input, got shape {table.shape}.")
+    if len(table) == 0:
+        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+    return table
+
+
+def _valid_rows(n_rows, failures):
+    valid = np.ones(n_rows, dtype=bool)
+    valid[[i for i, _ in failures]] = False
+    return valid
+
+
+def _transform_component(featurizer, column):
+    # Our featurizers report failed rows instead of raising, so that the pair
+    # applies one errors policy and names the component; others just transform.
+    if not len(column):
+        n_out = len(featurizer.get_feature_names_out())
+        return np.empty((0, n_out)), []
+    if isinstance(featurizer, BaseFeaturizer):
+        return featurizer._transform_with_failures(column)
+    return np.asarray(featurizer.transform(column)), []
