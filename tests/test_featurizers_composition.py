@@ -1,0 +1,117 @@
+"""CompositionFeaturizer: fractions and property statistics of chemical formulas."""
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim2real_sklearn.featurizers import CompositionFeaturizer, element_properties
+from sim2real_sklearn.featurizers import composition as composition_module
+
+FORMULAS = ["Fe2O3", "Hg0.7Cd0.3Te", "Ba2YCu3O7", "(CH3NH3)PbI3"]
+
+
+def frame(X, featurizer):
+    return pd.DataFrame(X, columns=featurizer.get_feature_names_out())
+
+
+def test_fractions_of_known_formulas():
+    featurizer = CompositionFeaturizer()
+    X = frame(featurizer.fit_transform(FORMULAS), featurizer)
+    fractions = X.filter(like="frac_")
+    np.testing.assert_allclose(fractions.sum(axis=1), 1.0)
+    assert X.loc[0, "frac_Fe"] == pytest.approx(0.4)
+    assert X.loc[0, "frac_O"] == pytest.approx(0.6)
+    assert X.loc[1, ["frac_Hg", "frac_Cd", "frac_Te"]].tolist() == pytest.approx([0.35, 0.15, 0.5])
+    assert X.loc[2, "frac_Cu"] == pytest.approx(3 / 13)
+    assert X.loc[3, ["frac_C", "frac_H", "frac_N", "frac_Pb", "frac_I"]].tolist() == pytest.approx(
+        [1 / 12, 6 / 12, 1 / 12, 1 / 12, 3 / 12]
+    )
+    assert (fractions.loc[0].drop(["frac_Fe", "frac_O"]) == 0).all()
+
+
+def test_statistics_of_atomic_number_for_fe2o3():
+    featurizer = CompositionFeaturizer(properties=["atomic_number", "group"])
+    X = frame(featurizer.fit_transform(["Fe2O3"]), featurizer).loc[0]
+    mean = 0.4 * 26 + 0.6 * 8
+    assert X["mean_atomic_number"] == pytest.approx(mean)
+    assert X["min_atomic_number"] == 8 and X["max_atomic_number"] == 26
+    assert X["range_atomic_number"] == 18
+    std = np.sqrt(0.4 * (26 - mean) ** 2 + 0.6 * (8 - mean) ** 2)
+    assert X["std_atomic_number"] == pytest.approx(std)
+    assert X["min_group"] == 8 and X["max_group"] == 16
+
+
+def test_element_properties_come_from_pymatgen_and_rdkit():
+    table = element_properties()
+    assert table.shape == (103, len(composition_module.ELEMENT_PROPERTIES))
+    assert table.loc["Fe", "atomic_mass"] == pytest.approx(55.845)
+    assert table.loc["Fe", "valence_electrons"] == 8  # [Ar].3d6.4s2
+    assert table.loc["O", "valence_electrons"] == 6
+    assert table.loc["C", "covalent_radius"] == pytest.approx(0.76, abs=0.02)
+    assert table.loc["Fe", "period"] == 4 and table.loc["Fe", "group"] == 8
+
+
+def test_missing_element_properties_are_replaced_by_the_median():
+    table, imputed = element_properties(return_imputed=True)
+    assert imputed.loc[["He", "Ne", "Ar"], "electronegativity"].all()
+    assert not imputed.loc["O", "electronegativity"]
+    assert not np.isnan(table.to_numpy()).any()
+    known = table.loc[~imputed["electronegativity"], "electronegativity"]
+    assert table.loc["Ar", "electronegativity"] == pytest.approx(known.median())
+    featurizer = CompositionFeaturizer(properties=["electronegativity"])
+    X = frame(featurizer.fit_transform(["Ar", "ArF2"]), featurizer)
+    assert X.loc[0, "mean_electronegativity"] == pytest.approx(known.median())
+    assert np.isfinite(X.to_numpy()).all()
+
+
+def test_selected_elements_properties_and_stats_shape_the_output():
+    featurizer = CompositionFeaturizer(elements=["O", "Fe"], properties=["group"], stats=["max", "mean"])
+    assert list(featurizer.get_feature_names_out()) == ["frac_O", "frac_Fe", "max_group", "mean_group"]
+    # an element outside `elements` still enters the statistics
+    X = featurizer.fit_transform(["FeS"])
+    np.testing.assert_allclose(X[0], [0.0, 0.5, 16, 12])
+
+
+@pytest.mark.parametrize("bad", ["Xx2O", "fe2o3", "Fe2O3)", "", None])
+def test_invalid_formula_raises_with_row_index_or_gives_one_nan_row(bad):
+    formulas = ["Fe2O3", "NaCl", bad, "SiO2"]
+    with pytest.raises(ValueError, match="row 2"):
+        CompositionFeaturizer().transform(formulas)
+    X = CompositionFeaturizer(errors="nan").transform(formulas)
+    np.testing.assert_array_equal(np.flatnonzero(np.isnan(X).any(axis=1)), [2])
+    assert np.isnan(X[2]).all()
+    np.testing.assert_array_equal(
+        np.delete(X, 2, axis=0), CompositionFeaturizer().transform(["Fe2O3", "NaCl", "SiO2"])
+    )
+
+
+def test_error_message_names_the_formula():
+    with pytest.raises(ValueError, match=r"row 1 \('Xx2O'\).*unknown element"):
+        CompositionFeaturizer().transform(["NaCl", "Xx2O"])
+
+
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({"properties": ["colour"]}, "properties"),
+        ({"stats": ["median"]}, "stats"),
+        ({"elements": ["Fe", "Qq"]}, "elements"),
+        ({"elements": "Fe"}, "elements"),
+    ],
+)
+def test_parameters_are_validated(params, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        CompositionFeaturizer(**params).fit(["Fe2O3"])
+
+
+def test_missing_pymatgen_names_the_extra(monkeypatch):
+    composition_module._element_table.cache_clear()
+    monkeypatch.setitem(sys.modules, "pymatgen.core", None)
+    try:
+        featurizer = CompositionFeaturizer()  # constructing needs no pymatgen
+        with pytest.raises(ImportError, match=r"pip install sim2real-sklearn\[composition\]"):
+            featurizer.fit(["Fe2O3"])
+    finally:
+        composition_module._element_table.cache_clear()

@@ -1,0 +1,173 @@
+"""MorganFingerprint and RDKitDescriptors: known values, input forms, invalid rows, cache."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from rdkit import Chem
+from rdkit.Chem import Descriptors, rdFingerprintGenerator
+
+from sim2real_sklearn.featurizers import MorganFingerprint, RDKitDescriptors
+
+SMILES = ["CCO", "c1ccccc1O", "*CC(*)c1ccccc1", "CC(=O)Oc1ccccc1C(=O)O", "*CC*"]
+
+
+def test_molecular_weight_of_ethanol():
+    X = RDKitDescriptors(["MolWt", "NumHDonors"]).fit_transform(["CCO"])
+    assert X[0, 0] == pytest.approx(46.07, abs=0.005)
+    assert X[0, 1] == 1
+
+
+@pytest.mark.parametrize("count", [False, True])
+def test_fingerprint_matches_rdkit_generator(count):
+    generator = rdFingerprintGenerator.GetMorganGenerator(radius=3, fpSize=512)
+    aspirin = Chem.MolFromSmiles("CC(=O)Oc1ccccc1C(=O)O")
+    expected = (
+        generator.GetCountFingerprintAsNumPy(aspirin)
+        if count
+        else generator.GetFingerprintAsNumPy(aspirin)
+    )
+    X = MorganFingerprint(radius=3, fp_size=512, count=count).fit_transform(["CC(=O)Oc1ccccc1C(=O)O"])
+    np.testing.assert_array_equal(X[0], expected)
+    if count:
+        assert X.max() > 1  # aspirin repeats environments: counts, not bits
+
+
+def test_chirality_option_separates_enantiomers():
+    enantiomers = ["C[C@H](N)C(=O)O", "C[C@@H](N)C(=O)O"]
+    plain = MorganFingerprint(fp_size=1024).transform(enantiomers)
+    chiral = MorganFingerprint(fp_size=1024, include_chirality=True).transform(enantiomers)
+    np.testing.assert_array_equal(plain[0], plain[1])
+    assert not np.array_equal(chiral[0], chiral[1])
+
+
+@pytest.mark.parametrize(
+    "to_input",
+    [
+        list,
+        np.array,
+        lambda s: np.array(s, dtype=object).reshape(-1, 1),
+        lambda s: pd.Series(s, index=np.arange(10, 10 + len(s))),
+        lambda s: pd.DataFrame({"smiles": s}),
+    ],
+    ids=["list", "array", "column-array", "series", "dataframe"],
+)
+def test_input_forms_give_the_same_features(to_input):
+    expected = MorganFingerprint(fp_size=128).transform(SMILES)
+    X = MorganFingerprint(fp_size=128).fit(to_input(SMILES)).transform(to_input(SMILES))
+    np.testing.assert_array_equal(X, expected)
+
+
+def test_wrong_input_shapes_are_refused():
+    with pytest.raises(ValueError, match="single column"):
+        MorganFingerprint().fit(pd.DataFrame({"a": SMILES, "b": SMILES}))
+    with pytest.raises(TypeError, match="wrap it in a list"):
+        MorganFingerprint().transform("CCO")
+    with pytest.raises(ValueError, match="0 sample"):
+        MorganFingerprint().transform([])
+
+
+@pytest.mark.parametrize("Featurizer", [MorganFingerprint, RDKitDescriptors])
+def test_invalid_smiles_raises_with_row_index(Featurizer):
+    smiles = ["CCO", "c1ccccc1", "C1CC(", "CCN"]
+    with pytest.raises(ValueError, match=r"row 2 \('C1CC\('\).*syntax"):
+        Featurizer().transform(smiles)
+
+
+@pytest.mark.parametrize("Featurizer", [MorganFingerprint, RDKitDescriptors])
+@pytest.mark.parametrize("bad", ["C1CC(", "C(C)(C)(C)(C)C", None, float("nan")])
+def test_invalid_row_gives_exactly_one_nan_row(Featurizer, bad):
+    smiles = ["CCO", "c1ccccc1", bad, "CCN"]
+    X = Featurizer(errors="nan").transform(smiles)
+    nan_rows = np.flatnonzero(np.isnan(X).any(axis=1))
+    np.testing.assert_array_equal(nan_rows, [2])
+    assert np.isnan(X[2]).all()
+    valid = Featurizer().transform(["CCO", "c1ccccc1", "CCN"])
+    np.testing.assert_array_equal(np.delete(X, 2, axis=0), valid)
+
+
+def test_valence_error_reason_is_reported():
+    with pytest.raises(ValueError, match="row 1.*[Vv]alence"):
+        MorganFingerprint().transform(["CCO", "C(C)(C)(C)(C)C"])
+
+
+def test_non_finite_descriptors_are_replaced(monkeypatch):
+    def raises(mol):
+        raise ZeroDivisionError
+
+    fake = [("Inf", lambda mol: float("inf")), ("Huge", lambda mol: 1e300), ("Raises", raises)]
+    monkeypatch.setattr(Descriptors, "_descList", Descriptors._descList + fake)
+    names = ["MolWt", "Inf", "Huge", "Raises"]
+    X = RDKitDescriptors(names).transform(["CCO"])
+    np.testing.assert_allclose(X[0], [46.069, 0.0, 0.0, 0.0], atol=1e-3)
+    X = RDKitDescriptors(names, fill_value=-1.0).transform(["CCO"])
+    np.testing.assert_allclose(X[0, 1:], -1.0)
+    X = RDKitDescriptors(names, fill_value=np.nan).transform(["CCO"])
+    assert np.isnan(X[0, 1:]).all() and np.isfinite(X[0, 0])
+
+
+def test_all_descriptors_are_finite_on_polymer_smiles():
+    desc = RDKitDescriptors()
+    X = desc.transform(SMILES)
+    assert X.shape == (len(SMILES), len(Descriptors._descList))
+    assert np.isfinite(X).all()
+    assert np.abs(X).max() <= np.finfo(np.float32).max
+    assert list(desc.get_feature_names_out()) == [name for name, _ in Descriptors._descList]
+
+
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({"descriptors": ["MolWt", "NoSuchThing"]}, "NoSuchThing"),
+        ({"descriptors": "MolWt"}, "list of descriptor names"),
+        ({"fill_value": np.inf}, "fill_value"),
+        ({"errors": "ignore"}, "errors"),
+        ({"connection_points": "capped"}, "connection_points"),
+    ],
+)
+def test_descriptor_parameters_are_validated(params, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        RDKitDescriptors(**params).fit(["CCO"])
+
+
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({"radius": -1}, "radius"),
+        ({"fp_size": 0}, "fp_size"),
+        ({"count": "yes"}, "count"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"n_repeat_units": 1}, "n_repeat_units"),
+    ],
+)
+def test_fingerprint_parameters_are_validated(params, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        MorganFingerprint(**params).fit(["CCO"])
+
+
+def test_memory_cache_computes_a_repeated_transform_once(tmp_path, monkeypatch):
+    calls = []
+    original = MorganFingerprint._featurize
+
+    def counting(self, strings):
+        calls.append(len(strings))
+        return original(self, strings)
+
+    monkeypatch.setattr(MorganFingerprint, "_featurize", counting)
+    source = SMILES * 3
+    first = MorganFingerprint(fp_size=64, memory=tmp_path).transform(source)
+    # plumbing parameters do not change the features: same cache entry
+    second = MorganFingerprint(fp_size=64, memory=str(tmp_path), n_jobs=2, batch_size=4).transform(source)
+    np.testing.assert_array_equal(first, second)
+    assert calls == [len(source)]
+    # a parameter that changes the features, or other strings, is recomputed
+    MorganFingerprint(fp_size=64, radius=1, memory=tmp_path).transform(source)
+    MorganFingerprint(fp_size=64, memory=tmp_path).transform(source[:-1])
+    assert calls == [len(source), len(source), len(source) - 1]
+
+
+def test_cached_failures_still_follow_errors(tmp_path):
+    smiles = ["CCO", "C1CC(", "CCN"]
+    X = MorganFingerprint(fp_size=32, memory=tmp_path, errors="nan").transform(smiles)
+    assert np.isnan(X[1]).all()
+    with pytest.raises(ValueError, match="row 1"):
+        MorganFingerprint(fp_size=32, memory=tmp_path).transform(smiles)

@@ -1,0 +1,120 @@
+"""PairFeaturizer: polymer-solvent pairs as "A_B" strings or two columns, next to temperature."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+
+from sim2real_sklearn.featurizers import MorganFingerprint, PairFeaturizer, RDKitDescriptors
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+POLYMERS = ["*CC(*)c1ccccc1", "*CC*", "*C(C*)C(=O)OC"]
+SOLVENTS = ["Cc1ccccc1", "ClC(Cl)Cl", "CC(C)=O"]
+PAIRS = [f"{p}_{s}" for p, s in zip(POLYMERS, SOLVENTS)]
+
+
+def test_joined_string_equals_two_columns_equals_components_side_by_side():
+    fp = MorganFingerprint(fp_size=64, count=True)
+    from_string = PairFeaturizer(fp).fit_transform(PAIRS)
+    two_columns = pd.DataFrame({"polymer": POLYMERS, "solvent": SOLVENTS})
+    from_columns = PairFeaturizer(fp).fit_transform(two_columns)
+    expected = np.hstack([fp.transform(POLYMERS), fp.transform(SOLVENTS)])
+    np.testing.assert_array_equal(from_string, expected)
+    np.testing.assert_array_equal(from_columns, expected)
+
+
+def test_feature_names_are_prefixed_per_component():
+    pair = PairFeaturizer(RDKitDescriptors(["MolWt", "TPSA"]), prefixes=("poly", "solv")).fit(PAIRS)
+    assert list(pair.get_feature_names_out()) == ["poly__MolWt", "poly__TPSA", "solv__MolWt", "solv__TPSA"]
+    X = pair.set_output(transform="pandas").transform(pd.Series(PAIRS, index=[7, 8, 9]))
+    assert list(X.index) == [7, 8, 9]
+    assert X.loc[8, "solv__MolWt"] == pytest.approx(119.37, abs=0.01)  # chloroform
+
+
+def test_one_featurizer_per_component():
+    pair = PairFeaturizer((MorganFingerprint(fp_size=8), RDKitDescriptors(["MolWt"])))
+    X = pair.fit_transform(PAIRS)
+    assert X.shape == (3, 9)
+    np.testing.assert_allclose(X[:, 8], RDKitDescriptors(["MolWt"]).transform(SOLVENTS)[:, 0])
+
+
+@pytest.mark.parametrize("two_columns", [False, True])
+def test_temperature_joins_the_pair_features_in_a_column_transformer(two_columns):
+    data = pd.DataFrame(
+        {"ps_pair": PAIRS, "polymer": POLYMERS, "solvent": SOLVENTS, "temp": [25.0, 40.0, 60.0]}
+    )
+    pair_columns = ["polymer", "solvent"] if two_columns else "ps_pair"
+    features = ColumnTransformer(
+        [
+            ("pair", PairFeaturizer(MorganFingerprint(fp_size=32)), pair_columns),
+            ("temp", "passthrough", ["temp"]),
+        ]
+    ).set_output(transform="pandas")
+    X = features.fit_transform(data)
+    assert X.shape == (3, 65)
+    assert X.columns[0] == "pair__polymer__morgan_0"
+    assert X.columns[32] == "pair__solvent__morgan_0"
+    np.testing.assert_array_equal(X["temp__temp"], data["temp"])
+    solvent_block = X.filter(like="pair__solvent__").to_numpy()
+    np.testing.assert_array_equal(solvent_block, MorganFingerprint(fp_size=32).transform(SOLVENTS))
+
+
+@pytest.mark.parametrize(
+    "bad, fragment",
+    [
+        ("*CC*_C1CC(", r"row 1 .*solvent 'C1CC\('"),
+        ("*CC(_CCO", r"row 1 .*polymer '\*CC\('"),
+        ("*CCCC*", "row 1 .*2 components joined by '_', found 1 part"),
+        ("*CC*_CCO_O", "row 1 .*found 3 part"),
+    ],
+)
+def test_invalid_pair_raises_with_row_and_component(bad, fragment):
+    pairs = [PAIRS[0], bad, PAIRS[2]]
+    with pytest.raises(ValueError, match=fragment):
+        PairFeaturizer(MorganFingerprint(fp_size=16)).fit(PAIRS).transform(pairs)
+    X = PairFeaturizer(MorganFingerprint(fp_size=16), errors="nan").fit(PAIRS).transform(pairs)
+    np.testing.assert_array_equal(np.flatnonzero(np.isnan(X).any(axis=1)), [1])
+    assert np.isnan(X[1]).all()
+
+
+def test_pair_errors_override_the_component_setting():
+    pair = PairFeaturizer(MorganFingerprint(fp_size=16, errors="raise"), errors="nan")
+    X = pair.fit(PAIRS).transform([PAIRS[0], "*CC*_C1CC("])
+    assert np.isnan(X[1]).all() and not np.isnan(X[0]).any()
+
+
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({"prefixes": ("polymer",)}, "prefixes"),
+        ({"prefixes": ("a", "a")}, "prefixes"),
+        ({"sep": ""}, "sep"),
+        ({"errors": "skip"}, "errors"),
+        ({"featurizer": "morgan"}, "featurizer must be a transformer"),
+        ({"featurizer": (MorganFingerprint(),)}, "one transformer per"),
+    ],
+)
+def test_parameters_are_validated(params, fragment):
+    params = {"featurizer": MorganFingerprint(), **params}
+    with pytest.raises(ValueError, match=fragment):
+        PairFeaturizer(**params).fit(PAIRS)
+
+
+def test_column_count_must_match_fit():
+    pair = PairFeaturizer(MorganFingerprint(fp_size=8)).fit(PAIRS)
+    with pytest.raises(ValueError, match="fitted on 1"):
+        pair.transform(pd.DataFrame({"polymer": POLYMERS, "solvent": SOLVENTS}))
+
+
+@pytest.mark.parametrize("column", ["ps_pair", "ps_pair_nonCyclic"])
+def test_all_pairs_of_the_chi_dataset_featurize(column):
+    path = DATA / "chi_experimental.csv"
+    if not path.exists():
+        pytest.skip(f"{path} not available")
+    pairs = pd.read_csv(path)[column].drop_duplicates()
+    pair = PairFeaturizer(MorganFingerprint(fp_size=128, count=True), errors="nan")
+    X = pair.fit_transform(pairs)
+    assert X.shape == (len(pairs), 256) and len(pairs) == 766
+    assert not np.isnan(X).any()
