@@ -17,6 +17,12 @@ from .datasets import (
     make_sim2real_regression,
 )
 from .display import GridScalingCurveDisplay, GroupScalingCurveDisplay, ScalingCurveDisplay
+from .featurizers import (
+    CompositionFeaturizer,
+    MorganFingerprint,
+    PairFeaturizer,
+    RDKitDescriptors,
+)
 from .networks import MLPBody, Sim2RealNetwork
 from .pipeline import FitOnSource, make_sim2real_pipeline
 from .power_law import PowerLaw, PowerLawWarning, TwoWayPowerLaw
@@ -27,12 +33,16 @@ from .scaling_result import ScalingCurveResult
 from .source import SourceLengthWarning
 
 __all__ = [
+    "CompositionFeaturizer",
     "FitOnSource",
     "GridScalingCurveDisplay",
     "GroupScalingCurveDisplay",
     "MLPBody",
+    "MorganFingerprint",
+    "PairFeaturizer",
     "PowerLaw",
     "PowerLawWarning",
+    "RDKitDescriptors",
     "ScalingCurveDisplay",
     "ScalingCurve",
     "ScalingCurveResult",

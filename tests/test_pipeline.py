@@ -121,3 +121,22 @@ def test_fit_on_source_without_source_fits_on_target():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         FitOnSource(StandardScaler()).fit(Xt, X_source=(Xt * 2,))
+
+
+def test_pipeline_fits_on_smiles_for_both_source_and_target():
+    from sim2real_sklearn import MorganFingerprint
+
+    units = ["*CC*", "*CC(*)C", "*CC(*)c1ccccc1", "*CC(*)Cl", "*CC(*)C#N", "*OCC*", "*CC(*)O",
+             "*CC(*)(C)C(=O)OC", "*C(F)(F)C(F)(F)*", "*CC(*)C(=O)O", "*CC(*)OC(C)=O", "*CCCCO*"]
+    rng = np.random.default_rng(0)
+    source = list(rng.choice(units, size=120))
+    target = list(rng.choice(units, size=20))
+    size = lambda smiles: np.array([len(s) for s in smiles], dtype=float)
+    pipe = make_sim2real_pipeline(MorganFingerprint(radius=2, fp_size=256, count=True),
+                                  tiny(RecordingRegressor))
+    pipe.fit(target, size(target) + 1.0, X_source=source, y_source=size(source))
+    seen = SEEN[-1]["X_source"]
+    assert seen.shape == (120, 256)  # the source was featurized by the same step
+    np.testing.assert_array_equal(seen, MorganFingerprint(radius=2, fp_size=256, count=True)
+                                  .transform(source))
+    assert pipe.predict(["*CC(*)C", "*OCC*"]).shape == (2,)
