@@ -298,3 +298,23 @@ def test_a_bare_source_as_long_as_the_target_warns(small):
         warnings.simplefilter("error", SourceLengthWarning)
         model = quick().fit(Xt, yt, X_source=(Xs[:12],), y_source=(ys[:12],))
     assert model.n_source_samples_ == 12
+
+
+def test_training_synchronises_with_the_device_once_per_epoch_not_per_batch(monkeypatch):
+    # On a GPU every .item()/float() of a tensor waits for the device; the loop
+    # must not do it per batch. Count them on the CPU, where the code path is the same.
+    calls = {"n": 0}
+    for name in ("item", "__float__", "tolist"):
+        original = getattr(torch.Tensor, name)
+
+        def counting(self, *args, _original=original, **kwargs):
+            calls["n"] += 1
+            return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(torch.Tensor, name, counting)
+    Xs, ys, Xt, yt, _, _ = sim2real_data(n_source=640, n_target=64)
+    epochs = 5
+    Sim2RealRegressor((16,), pretrain_epochs=epochs, finetune_epochs=epochs, pretrain_batch_size=8,
+                      finetune_batch_size=8, random_state=0).fit(Xt, yt, X_source=Xs, y_source=ys)
+    batches = epochs * (640 // 8) + epochs * (64 // 8)  # 440 batches in all
+    assert calls["n"] <= 4 * (2 * epochs) < batches
