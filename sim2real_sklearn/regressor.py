@@ -4,6 +4,7 @@ import numbers
 from contextlib import contextmanager
 
 import numpy as np
+import scipy.sparse
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
@@ -239,10 +240,17 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
             return self._fit(X, y, X_source, y_source)
 
     def _fit(self, X, y, X_source, y_source):
-        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64, ensure_all_finite=True)
+        _check_numbers(X, "X")
+        _check_numbers(y, "y")
+        # y before validate_data, whose own check would not say which row.
+        _check_finite(np.asarray(y, dtype=np.float64), "y")
+        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64,
+                             ensure_all_finite=False, ensure_min_samples=0)
+        _check_finite(X, "X")
         if X.shape[0] < 2:
             raise ValueError(
-                f"n_samples={X.shape[0]}: Sim2RealRegressor needs at least 2 target samples in X."
+                f"n_samples={X.shape[0]}: Sim2RealRegressor needs at least 2 target samples "
+                f"in X, got {X.shape[0]} sample(s)."
             )
         X_source, y_source = self._check_source(X_source, y_source, X)
         pretrain_seed, train_seed = check_random_state(self.random_state).randint(0, 2**31 - 1, size=2)
@@ -295,6 +303,9 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
                 task_weights=[float(self.source_weight)] * (n_tasks - 1) + [1.0] if joint else None,
                 settings=self._settings("pretrain" if joint else "finetune"),
                 seed=train_seed, device=device, verbose=self.verbose,
+                phase=("joint multitask training" if joint else
+                       "fine-tuning" if X_source is not None else "direct learning (no source)"),
+                lr_param="pretrain_lr" if joint else "finetune_lr",
             )
         self._log(f"trained on {len(X_train)} rows ({self.strategy if X_source is not None else 'no source'}),"
                   f" final loss {self.finetune_history_[-1]['train_loss']:.4g}")
@@ -312,7 +323,9 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         y_pred : ndarray of shape (n_samples,)
         """
         check_is_fitted(self, "net_")
-        X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
+        _check_numbers(X, "X")
+        X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=False)
+        _check_finite(X, "X")
         with torch_threads(self.n_threads):
             output = predict_tensor(self.net_, _tensor(X, self.net_.device))
         return output[:, -1].astype(np.float64) * self.target_scale_ + self.target_mean_
@@ -330,7 +343,9 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         check_is_fitted(self, "net_")
         if self.n_source_tasks_ == 0:
             raise ValueError("This model was fitted without a source: it has no source outputs.")
-        X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=True)
+        _check_numbers(X, "X")
+        X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=False)
+        _check_finite(X, "X")
         with torch_threads(self.n_threads):
             output = predict_tensor(self.net_, _tensor(X, self.net_.device))[:, :-1]
         return output * self.source_scale_ + self.source_mean_
@@ -386,10 +401,19 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
             given = "X_source" if y_source is None else "y_source"
             raise ValueError(f"{given} was given without {missing}: pass both or neither.")
         names = getattr(X_source, "columns", None)
-        X_source = check_array(X_source, dtype=np.float64, input_name="X_source")
+        _check_numbers(X_source, "X_source")
+        _check_numbers(y_source, "y_source")
+        X_source = check_array(X_source, dtype=np.float64, input_name="X_source",
+                               ensure_all_finite=False, ensure_min_samples=0)
+        if len(X_source) == 0:
+            raise ValueError("X_source has 0 rows: pass at least one source row, or "
+                             "X_source=None and y_source=None for direct learning.")
         y_source = check_array(
-            y_source, dtype=np.float64, ensure_2d=False, input_name="y_source"
+            y_source, dtype=np.float64, ensure_2d=False, input_name="y_source",
+            ensure_all_finite=False,
         )
+        _check_finite(X_source, "X_source")
+        _check_finite(y_source, "y_source")
         if y_source.ndim == 1:
             y_source = y_source[:, None]
         if y_source.ndim != 2:
@@ -491,6 +515,7 @@ def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose
             network, _tensor(X_source, device), _tensor(Y, device),
             tasks=slice(0, body_spec["n_tasks"] - 1), settings=settings,
             seed=seed, device=device, verbose=verbose,
+            phase="pretraining", lr_param="pretrain_lr",
         )
     if verbose:
         print(f"[Sim2RealRegressor] pretrained on {len(X_source)} source rows, "
@@ -498,6 +523,67 @@ def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose
     state = {k: v.detach().cpu().numpy().copy() for k, v in network.state_dict().items()}
     return {"state": state, "history": history,
             "source_mean": source_mean, "source_scale": source_scale}
+
+
+# The network computes in float32: a finite float64 beyond this becomes inf.
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def _check_numbers(value, name):
+    """Refuse text (or other non-numbers) in a numeric argument, naming the first bad cell.
+
+    Arrays and frames that are already numeric are not copied.
+    """
+    if value is None or scipy.sparse.issparse(value):
+        return  # validate_data's own messages (y is required, sparse is refused)
+    dtypes = getattr(value, "dtypes", None)
+    if dtypes is not None and all(np.issubdtype(d, np.number) or np.issubdtype(d, np.bool_)
+                                  for d in np.atleast_1d(np.asarray(dtypes, dtype=object))):
+        return
+    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
+        return  # complex: check_array's own message ("Complex data not supported")
+    try:
+        np.asarray(value, dtype=np.float64)
+        return  # numbers (lists, object arrays of numbers): fine
+    except (TypeError, ValueError):
+        pass  # find the cell, cell by cell: slow, but only on the way to an error
+    cells = np.asarray(value, dtype=object)
+    if cells.ndim == 0:
+        return  # a scalar: validate_data says that an array is expected
+    for index in np.ndindex(cells.shape):
+        try:
+            float(cells[index])
+        except (TypeError, ValueError) as exc:
+            # Python's own split: TypeError for a non-number type, ValueError for bad text.
+            where = f"row {index[0]}" + (f", column {index[1]}" if len(index) > 1 else "")
+            raise type(exc)(
+                f"{name} must hold numbers; {where} holds {cells[index]!r} ({exc}). "
+                "Featurize text (SMILES, formulas) first, e.g. in make_sim2real_pipeline."
+            ) from None
+
+
+def _check_finite(array, name):
+    """Refuse NaN, infinity and values beyond float32, naming the first bad row."""
+    if array.ndim == 0:
+        return  # not an array: validate_data says so
+    bad = ~(np.abs(array) <= _FLOAT32_MAX)  # True for NaN too
+    if not bad.any():
+        return
+    index = np.unravel_index(np.argmax(bad), array.shape)
+    value = float(array[index])
+    where = f"row {index[0]}" + (f", column {index[1]}" if array.ndim > 1 else "")
+    count = int(bad.reshape(len(array), -1).any(axis=1).sum())
+    if np.isnan(value):
+        what, hint = "NaN", "impute or drop those rows first"
+    elif np.isinf(value):
+        what, hint = "infinity", "impute or drop those rows first"
+    else:
+        what, hint = f"{value:.3g}", ("the network computes in float32, whose largest value "
+                                      "is about 3.4e38: scale the values first")
+    raise ValueError(
+        f"Input {name} contains {what} at {where} ({count} row(s) in all). "
+        f"Sim2RealRegressor needs finite values: {hint}."
+    )
 
 
 def _build_network(spec):

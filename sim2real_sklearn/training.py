@@ -9,6 +9,8 @@ than the arithmetic. So the net here keeps skorch's machinery where it pays
 tensors and one loss synchronisation per epoch.
 """
 
+import math
+
 import numpy as np
 import torch
 from skorch import NeuralNet
@@ -20,6 +22,47 @@ from .networks import MaskedMSELoss
 
 # Prediction batches can be large: no gradients are kept.
 PREDICT_BATCH_SIZE = 4096
+
+
+class TrainingDivergedError(FloatingPointError):
+    """A training phase produced a non-finite (NaN or infinite) loss.
+
+    Raised at the end of the first epoch whose loss is not finite, instead of
+    returning a network whose weights are NaN. The message names the phase
+    (pretraining, fine-tuning, ...), the epoch and the learning rate to lower.
+    A :func:`~sim2real_sklearn.scaling_curve.scaling_curve` cell whose fit
+    raises it is scored ``error_score``.
+
+    Attributes
+    ----------
+    phase : str
+    epoch : int
+        1-based epoch whose loss was not finite.
+    loss : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sim2real_sklearn.regressor import Sim2RealRegressor
+    >>> X = np.random.default_rng(0).normal(size=(20, 3)) * 1e20  # unscaled inputs
+    >>> try:
+    ...     Sim2RealRegressor((8,), finetune_epochs=3, random_state=0).fit(X, X[:, 0] / 1e20)
+    ... except TrainingDivergedError as exc:
+    ...     print(exc.phase, exc.epoch)
+    direct learning (no source) 1
+    """
+
+    def __init__(self, message, *, phase=None, epoch=None, loss=None):
+        super().__init__(message)
+        self.phase, self.epoch, self.loss = phase, epoch, loss
+
+
+class _NonFiniteLoss(Exception):
+    """Internal: raised inside skorch's loop, turned into TrainingDivergedError by train_phase."""
+
+    def __init__(self, which, epoch, loss):
+        super().__init__(which, epoch, loss)
+        self.which, self.epoch, self.loss = which, epoch, loss
 
 
 class TensorBatches:
@@ -99,7 +142,11 @@ class TensorNet(NeuralNet):
                 loss = step_fn(batch, **fit_params)["loss"]
                 total = total + loss.detach() * len(batch[0])
                 count += len(batch[0])
-        self.history.record(prefix + "_loss", float(total / count))
+        loss = float(total / count)  # the one host synchronisation of the epoch
+        if not math.isfinite(loss):
+            # Stop here: later epochs would only turn every weight into NaN.
+            raise _NonFiniteLoss(prefix, len(self.history), loss)
+        self.history.record(prefix + "_loss", loss)
 
     def train_step(self, batch, **fit_params):
         X, y = batch
@@ -161,11 +208,14 @@ def make_net(network, *, epochs, lr, batch_size, weight_decay, criterion, seed,
     )
 
 
-def train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, device, verbose=0):
+def train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, device, verbose=0,
+                phase="training", lr_param="lr"):
     """Train the outputs ``tasks`` of ``network`` on ``X, Y`` (tensors) for one phase.
 
     ``Y`` has one column per trained task; NaN marks a missing label.
     Returns the fitted skorch net and its per-epoch history as a list of dicts.
+    ``phase`` and ``lr_param`` (the user's name of the learning rate) word the
+    :class:`TrainingDivergedError` raised when an epoch's loss is not finite.
     """
     criterion = MaskedMSELoss(tasks=tasks, task_weights=task_weights,
                               masked=bool(torch.isnan(Y).any()))
@@ -179,7 +229,16 @@ def train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, devi
         n_iter_no_change=settings["n_iter_no_change"], verbose=verbose,
     )
     net.initialize()
-    net.partial_fit(X, Y)
+    try:
+        net.partial_fit(X, Y)
+    except _NonFiniteLoss as exc:
+        raise TrainingDivergedError(
+            f"{phase} diverged: the {exc.which} loss is {exc.loss} at epoch {exc.epoch} "
+            f"of {settings['epochs']} ({lr_param}={settings['lr']}). Lower {lr_param}, "
+            "or scale the inputs and targets (e.g. FitOnSource(StandardScaler()) in "
+            "make_sim2real_pipeline).",
+            phase=phase, epoch=exc.epoch, loss=exc.loss,
+        ) from None
     history = [
         {key: row[key] for key in ("epoch", "train_loss", "valid_loss") if key in row}
         for row in net.history
