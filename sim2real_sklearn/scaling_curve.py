@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, clon
 from sklearn.exceptions import FitFailedWarning
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ShuffleSplit, check_cv
-from sklearn.utils import _safe_indexing
+from sklearn.utils import _safe_indexing, get_tags
 from sklearn import config_context
 from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.parallel import Parallel, delayed
@@ -158,7 +158,10 @@ def scaling_curve(
     error_score : "raise" or float, default=np.nan
         Value of a cell whose fit or scoring fails; one
         :class:`~sklearn.exceptions.FitFailedWarning` counts the failures,
-        names the cells and quotes the first error. "raise" re-raises.
+        names the cells and quotes the first error (a network whose loss
+        turns NaN raises :class:`~sim2real_sklearn.training.TrainingDivergedError`
+        and fails its cell the same way). If every fit fails, the baseline
+        too, a ``ValueError`` is raised instead. "raise" re-raises.
     return_times : bool, default=False
         Record fit and score times (``fit_times``, ``score_times``).
     n_jobs : int, default=None
@@ -225,6 +228,7 @@ def scaling_curve(
     data = _check_data(X_sim, y_sim, X_exp, y_exp, source_groups, target_groups,
                        score_groups)
     _check_estimator_takes_source(estimator)
+    _check_values(X_sim, y_sim, X_exp, y_exp, estimator)
     _check_error_score(error_score)
     n_trials = _check_n_trials(n_trials, cv, data["target_groups"])
     entropy = _root_entropy(random_state)
@@ -296,6 +300,9 @@ def scaling_curve(
 def _check_data(X_sim, y_sim, X_exp, y_exp, source_groups, target_groups, score_groups):
     """Check that paired arguments have matching lengths; return them as a dict."""
     n_source, n_target = _num_samples(X_sim), _num_samples(X_exp)
+    for name, n, minimum in (("X_sim", n_source, 1), ("X_exp", n_target, 2)):
+        if n < minimum:
+            raise ValueError(f"{name} has {n} rows; a scaling curve needs at least {minimum}.")
     pairs = [
         ("y_sim", y_sim, "X_sim", n_source),
         ("y_exp", y_exp, "X_exp", n_target),
@@ -326,6 +333,64 @@ def _check_data(X_sim, y_sim, X_exp, y_exp, source_groups, target_groups, score_
         "fingerprint_parts": (X_sim, y_sim, X_exp, y_exp, source_groups,
                               target_groups, score_groups),
     }
+
+
+def _check_values(X_sim, y_sim, X_exp, y_exp, estimator):
+    """Refuse non-numeric or non-finite targets, and non-finite numeric features.
+
+    Checked here, on the user's arrays, so that a message names the user's
+    row: inside a cell the estimator only sees a permuted subset, and one bad
+    row would fail every cell that draws it. Features that are not numbers
+    (SMILES, formulas) are the estimator's to check; NaN in numeric features
+    is allowed when the estimator says it handles it (``allow_nan`` tag, e.g.
+    a pipeline starting with an imputer).
+    """
+    for name, y in (("y_sim", y_sim), ("y_exp", y_exp)):
+        try:
+            values = np.asarray(y, dtype=float)
+        except (TypeError, ValueError):
+            row, value = _first_non_number(y)
+            raise ValueError(f"{name} must hold numbers; row {row} holds {value!r}.") from None
+        if values.ndim not in (1, 2):
+            raise ValueError(f"{name} must be 1-D (or 2-D for several properties); "
+                             f"got shape {values.shape}.")
+        _refuse_non_finite(values, name, allow_nan=False)
+    allow_nan = get_tags(estimator).input_tags.allow_nan
+    for name, X in (("X_sim", X_sim), ("X_exp", X_exp)):
+        if _is_numeric(X):
+            _refuse_non_finite(np.asarray(X, dtype=float), name, allow_nan)
+
+
+def _is_numeric(X):
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None:
+        return all(np.issubdtype(d, np.number) for d in np.atleast_1d(np.asarray(dtypes, object)))
+    return isinstance(X, np.ndarray) and X.dtype.kind in "biuf"
+
+
+def _first_non_number(values):
+    cells = np.asarray(values, dtype=object)
+    for index in np.ndindex(cells.shape):
+        try:
+            float(cells[index])
+        except (TypeError, ValueError):
+            return index[0], cells[index]
+    return None, None  # pragma: no cover - only called after a failed conversion
+
+
+def _refuse_non_finite(values, name, allow_nan, chunk=1 << 16):
+    """Raise naming the first row with NaN (unless allowed) or infinity; chunked for big arrays."""
+    for start in range(0, len(values), chunk):
+        block = values[start:start + chunk]
+        bad = np.isinf(block) if allow_nan else ~np.isfinite(block)
+        if bad.any():
+            rows = np.flatnonzero(bad.reshape(len(block), -1).any(axis=1))
+            row = start + int(rows[0])
+            value = float(np.asarray(values[row]).ravel()[bad[rows[0]].ravel()][0])
+            raise ValueError(
+                f"{name} contains {value} at row {row}: every row must be finite "
+                "(drop or impute it first)."
+            )
 
 
 def _group_labels(score_groups):
@@ -677,6 +742,14 @@ def _warn_failures(done, cells, sizes, tsizes, error_score):
     failed = [c for c in cells if done[c]["fit_error"] is not None]
     if not failed:
         return
+    if len(failed) == len(cells):
+        # As scikit-learn's cross_validate: a curve of nothing but error_score is
+        # a misconfiguration, not a result.
+        raise ValueError(
+            f"All {len(cells)} fits failed, the baseline too, so there is no curve. "
+            "Set error_score='raise' to debug. First error:\n"
+            f"{done[failed[0]]['fit_error']}"
+        )
     names = []
     for s, t, k in failed[:10]:
         name = f"source {0 if s == 0 else int(sizes[s - 1])}, trial {k}"

@@ -191,8 +191,10 @@ class ScalingCurveResult:
     def fit_power_law(self, confidence=0.9, **kwargs):
         """Fit ``score(n) = D * n**(-alpha) + C`` to the transfer scores.
 
-        The fit uses every trial (NaN for a failed trial is allowed) at every
-        source size above 0; the baseline is not part of the law.
+        The fit uses every finished trial at every source size above 0; failed
+        trials (NaN) are left out, with a ``PowerLawWarning`` that says how
+        many (see the law's ``n_trials_used_`` and ``n_failed_trials_``). The
+        baseline is not part of the law.
 
         Parameters
         ----------
