@@ -113,6 +113,14 @@ def _check_sizes(sizes, name):
             "Size 0 (no simulation data, direct learning) is not on the law: "
             "drop it and compare it as a baseline instead."
         )
+    values, first, counts = np.unique(sizes, return_index=True, return_counts=True)
+    if (counts > 1).any():
+        value = values[counts > 1][0]
+        where = np.flatnonzero(sizes == value).tolist()
+        raise ValueError(
+            f"{name} must be distinct; {float(value)!r} appears at indices {where}. "
+            "Put the repeated measurements of one size in its trials instead."
+        )
     return sizes
 
 
@@ -154,6 +162,23 @@ def _check_errors(scores, name, leading_shape, leading_names):
     return scores
 
 
+def _warn_failed_trials(scores, sizes, used):
+    """Say how many trials failed (NaN) and how many the fit uses, per size."""
+    n_failed = int(np.isnan(scores).sum())
+    if not n_failed:
+        return
+    per_size = np.isfinite(scores).sum(axis=1)
+    message = (
+        f"{n_failed} of {scores.size} trials failed (NaN) and are left out: the law "
+        f"is fitted on the {scores.size - n_failed} finished ones ({per_size.tolist()} "
+        f"per size at sizes {sizes.tolist()}; see n_trials_used_)."
+    )
+    if not used.all():
+        message += (f" Every trial failed at sizes {sizes[~used].tolist()}; "
+                    "the law is fitted without them.")
+    warnings.warn(message, PowerLawWarning, stacklevel=3)
+
+
 def _warn_narrow_span(sizes, name, consequence=None):
     consequence = consequence or "the exponent and the floor of the law cannot be told apart"
     unique = np.unique(sizes)
@@ -171,6 +196,19 @@ def _warn_narrow_span(sizes, name, consequence=None):
 # ---------------------------------------------------------------------------
 # Statistics shared by the laws and the displays
 # ---------------------------------------------------------------------------
+
+
+def _check_target_errors(values, name):
+    """Errors asked about (a target, a baseline): finite numbers; 0 or less is never reached."""
+    try:
+        values = np.asarray(values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a number or an array of numbers; got {values!r}.") from exc
+    bad = np.flatnonzero(~np.isfinite(values).ravel())
+    if bad.size:
+        where = "" if values.ndim == 0 else f" at index {int(bad[0])}"
+        raise ValueError(f"{name} must be finite; got {float(values.ravel()[bad[0]])!r}{where}.")
+    return values
 
 
 def _percentile_interval(values, confidence, axis=0):
@@ -535,13 +573,7 @@ class PowerLaw(BaseEstimator):
                 f"scores has {used.sum()} sizes with at least one successful trial; "
                 f"the law needs at least {2 + fit_intercept}."
             )
-        if not used.all():
-            warnings.warn(
-                f"Every trial failed at sizes {sizes[~used].tolist()}; "
-                "the law is fitted without them.",
-                PowerLawWarning,
-                stacklevel=2,
-            )
+        _warn_failed_trials(scores, sizes, used)
         _warn_narrow_span(sizes[used], "sizes")
 
         self.sizes_ = sizes
@@ -744,13 +776,14 @@ class PowerLaw(BaseEstimator):
         n : float or ndarray of the shape of ``target_mae``
         """
         alpha, D, C = self._params()
-        target = np.asarray(target_mae, dtype=float)
+        target = _check_target_errors(target_mae, "target_mae")
         return self._required(target, alpha, D, C)[()]
 
     def n_required_interval(self, target_mae):
         """Bootstrap interval of :meth:`n_required` (bounds may be ``inf``)."""
         self._params()
-        return self._interval(lambda v, a, d, c: self._required(v, a, d, c), target_mae)
+        return self._interval(lambda v, a, d, c: self._required(v, a, d, c),
+                              _check_target_errors(target_mae, "target_mae"))
 
     @staticmethod
     def _gain(n, alpha, D, C):
@@ -781,11 +814,13 @@ class PowerLaw(BaseEstimator):
         -------
         n : float or ndarray of the shape of ``baseline_mae``
         """
-        return self.n_required(baseline_mae)
+        self._params()
+        return self.n_required(_check_target_errors(baseline_mae, "baseline_mae"))
 
     def crossover_interval(self, baseline_mae):
         """Bootstrap interval of :meth:`crossover` (baseline held fixed)."""
-        return self.n_required_interval(baseline_mae)
+        self._params()
+        return self.n_required_interval(_check_target_errors(baseline_mae, "baseline_mae"))
 
     def equivalent_sample_size(self, n, baseline_law):
         """Experimental samples that direct learning needs to match transfer.
@@ -1046,6 +1081,14 @@ class TwoWayPowerLaw(BaseEstimator):
             )
         self.source_sizes_, self.target_sizes_, self.mean_ = n, m, mean
         self.n_failed_trials_ = int(np.isnan(scores).sum())
+        if self.n_failed_trials_:
+            warnings.warn(
+                f"{self.n_failed_trials_} of {scores.size} trials failed (NaN) and are left "
+                f"out: the law is fitted on the {scores.size - self.n_failed_trials_} "
+                "finished ones.",
+                PowerLawWarning,
+                stacklevel=2,
+            )
 
         N, M = (a.ravel() for a in np.meshgrid(n, m, indexing="ij"))
         Y = mean.reshape(1, -1)
