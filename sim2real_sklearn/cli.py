@@ -183,8 +183,9 @@ def _check_column(table, column, path, option):
         return
     existing = ", ".join(map(str, table.columns[:30]))
     hint = ""
-    if len(table.columns) == 1 and any(sep in str(table.columns[0]) for sep in ";\t|"):
-        hint = " (the file has a single column: is it separated by ';' or tabs? use --delimiter)"
+    if len(table.columns) == 1 and any(sep in str(table.columns[0]) for sep in ",;\t|"):
+        hint = (" (the file has a single column: is it separated by another character, "
+                "such as ',', ';' or tabs? use --delimiter)")
     raise InputError(f"{option}: column {column!r} not found in {path}; its columns are: "
                      f"{existing}{hint}")
 
@@ -287,6 +288,11 @@ def _default_sizes(n_source):
 
 
 def _check_sizes_fit(sizes, n_source, n_target, test_size):
+    # Signs first: a 0 or a negative size is not a fraction of the source either.
+    if any(not s > 0 for s in sizes):
+        raise InputError(f"--sizes must be positive, got {sizes}")
+    if not 0 < test_size < 1:
+        raise InputError(f"--test-size must be a fraction in (0, 1), got {test_size}")
     whole = all(float(s).is_integer() and s >= 1 for s in sizes)
     counts = list(sizes) if whole else [s * n_source for s in sizes]
     if len(set(counts)) < 3:
@@ -295,8 +301,6 @@ def _check_sizes_fit(sizes, n_source, n_target, test_size):
     if too_big:
         raise InputError(f"--sizes asks for {int(max(too_big))} source rows but the source has "
                          f"{n_source} usable rows")
-    if any(s <= 0 for s in counts):
-        raise InputError(f"--sizes must be positive, got {sizes}")
     n_train = int(n_target * (1 - test_size))
     if n_train < 5 or n_target - n_train < 2:
         raise InputError(f"the target has {n_target} usable rows: too few for a "

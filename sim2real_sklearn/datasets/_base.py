@@ -99,6 +99,9 @@ def _fetch_file(name, data_home=None, download_if_missing=True):
     data home, which is checked before it is renamed into place: an
     interrupted or tampered download never leaves a file that looks valid.
     """
+    if name not in DATA_FILES:
+        raise ValueError(f"name={name!r} is not a known data file; known files: "
+                         f"{sorted(DATA_FILES)}.")
     entry = DATA_FILES[name]
     data_home = get_data_home(data_home)
     path = data_home / name
