@@ -1,0 +1,360 @@
+"""Bad input, entry point by entry point: the whole contract in one table.
+
+Every row is (entry point, case) -> the exception a user gets and a fragment
+of its message. The message names the argument and, for a bad row, its
+index; nothing is dropped or realigned silently. The command line answers
+with exit status 2 and ``sim2real: error: ...`` on stderr instead.
+"""
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim2real_sklearn.cli import main
+from sim2real_sklearn.datasets import fetch_radonpy, make_sim2real_regression
+from sim2real_sklearn.datasets._base import _fetch_file
+from sim2real_sklearn.featurizers import (
+    CompositionFeaturizer,
+    MorganFingerprint,
+    PairFeaturizer,
+    RDKitDescriptors,
+)
+from sim2real_sklearn.persistence import load_model
+from sim2real_sklearn.pipeline import FitOnSource
+from sim2real_sklearn.power_law import PowerLaw, TwoWayPowerLaw
+from sim2real_sklearn.regressor import Sim2RealRegressor
+from sim2real_sklearn.scaling_curve import scaling_curve
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.linear_model import Ridge
+from sklearn.preprocessing import StandardScaler
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(20, 3))
+Y = X.sum(axis=1)
+X_SRC = RNG.normal(size=(40, 3))
+Y_SRC = X_SRC.sum(axis=1)
+
+
+def with_value(array, index, value):
+    """A copy of ``array`` with one cell replaced (NaN, inf, text...)."""
+    numeric = isinstance(value, float)
+    out = np.array(array, dtype=float if numeric else object)
+    out[index] = value
+    return out
+
+
+def tiny():
+    return Sim2RealRegressor((4,), pretrain_epochs=1, finetune_epochs=1, random_state=0)
+
+
+def fit(X_=X, y=Y, **source):
+    return tiny().fit(X_, y, **source)
+
+
+def fit_source(X_source=X_SRC, y_source=Y_SRC):
+    return tiny().fit(X, Y, X_source=X_source, y_source=y_source)
+
+
+class RidgeTransfer(RegressorMixin, BaseEstimator):
+    """A fast transfer regressor for scaling_curve rows: Ridge on source, Ridge on residuals."""
+
+    __metadata_request__fit = {"X_source": True, "y_source": True}
+
+    def fit(self, X, y, X_source=None, y_source=None):
+        self.source_ = Ridge().fit(X_source[0], y_source[0]) if X_source else None
+        self.target_ = Ridge().fit(X, y - self._prior(X))
+        return self
+
+    def _prior(self, X):
+        return 0.0 if self.source_ is None else self.source_.predict(X)
+
+    def predict(self, X):
+        return self._prior(X) + self.target_.predict(X)
+
+
+def curve(X_sim=X_SRC, y_sim=Y_SRC, X_exp=X, y_exp=Y, **kwargs):
+    kwargs = {"source_sizes": [10, 40], "n_trials": 2, "random_state": 0, **kwargs}
+    return scaling_curve(RidgeTransfer(), X_sim, y_sim, X_exp, y_exp, **kwargs)
+
+
+SIZES = np.array([10.0, 100.0, 1000.0, 10000.0])
+ERRORS = np.array([[1.0, 1.1], [0.7, 0.75], [0.5, 0.52], [0.4, 0.41]])
+
+
+def fitted_law():
+    return PowerLaw(n_bootstrap=0).fit(SIZES, ERRORS)
+
+
+def case(entry, name, call, exception, fragment):
+    return pytest.param(call, exception, fragment, id=f"{entry}-{name}")
+
+
+CASES = [
+    # -- Sim2RealRegressor ----------------------------------------------------
+    case("regressor", "nan-in-X", lambda: fit(X_=with_value(X, (3, 1), np.nan)),
+         ValueError, "Input X contains NaN at row 3, column 1"),
+    case("regressor", "inf-in-y", lambda: fit(y=with_value(Y, 5, np.inf)),
+         ValueError, "Input y contains infinity at row 5"),
+    case("regressor", "nan-in-y_source", lambda: fit_source(y_source=with_value(Y_SRC, 7, np.nan)),
+         ValueError, "Input y_source contains NaN at row 7"),
+    case("regressor", "inf-in-X_source", lambda: fit_source(X_source=with_value(X_SRC, (9, 0), -np.inf)),
+         ValueError, "Input X_source contains infinity at row 9, column 0"),
+    case("regressor", "beyond-float32", lambda: fit(X_=X * 1e300),
+         ValueError, "Input X contains 1.26e+299 at row 0, column 0 (20 row(s) in all)"),
+    case("regressor", "empty-X", lambda: fit(X_=np.empty((0, 3)), y=np.empty(0)),
+         ValueError, "n_samples=0: Sim2RealRegressor needs at least 2 target samples"),
+    case("regressor", "one-row", lambda: fit(X_=X[:1], y=Y[:1]),
+         ValueError, "n_samples=1"),
+    case("regressor", "empty-source", lambda: fit_source(np.empty((0, 3)), np.empty(0)),
+         ValueError, "X_source has 0 rows"),
+    case("regressor", "X-y-lengths", lambda: fit(y=Y[:-1]),
+         ValueError, "inconsistent numbers of samples: [20, 19]"),
+    case("regressor", "source-lengths", lambda: fit_source(y_source=Y_SRC[:-1]),
+         ValueError, "X_source and y_source have different numbers of rows: 40 and 39"),
+    case("regressor", "source-feature-count", lambda: fit_source(X_source=X_SRC[:, :2]),
+         ValueError, "X_source has 2 features but X has 3"),
+    case("regressor", "only-X_source", lambda: tiny().fit(X, Y, X_source=X_SRC),
+         ValueError, "X_source was given without y_source"),
+    case("regressor", "text-in-X", lambda: fit(X_=with_value(X, (4, 2), "1,5")),
+         ValueError, "X must hold numbers; row 4, column 2 holds '1,5'"),
+    case("regressor", "text-y", lambda: fit(y=np.array(["a"] * 20)),
+         ValueError, "y must hold numbers; row 0 holds 'a'"),
+    case("regressor", "object-in-y_source", lambda: fit_source(y_source=with_value(Y_SRC, 11, {"a": 1})),
+         TypeError, "y_source must hold numbers; row 11"),
+    case("regressor", "smiles-as-X_source",
+         lambda: fit_source(X_source=np.array([["CCO"] * 3] * 40)),
+         ValueError, "X_source must hold numbers; row 0, column 0 holds 'CCO'"),
+    case("regressor", "2-D-y", lambda: fit(y=np.c_[Y, Y]),
+         ValueError, "y should be a 1d array"),
+    case("regressor", "3-D-y_source", lambda: fit_source(y_source=Y_SRC[:, None, None]),
+         ValueError, "dim 3"),
+    case("regressor", "predict-nan", lambda: fit().predict(with_value(X, (2, 0), np.nan)),
+         ValueError, "Input X contains NaN at row 2, column 0"),
+    case("regressor", "predict-feature-count", lambda: fit().predict(X[:, :2]),
+         ValueError, "X has 2 features, but Sim2RealRegressor is expecting 3"),
+    case("regressor", "source-as-2-tuple", lambda: fit_source(X_source=(X_SRC, X_SRC)),
+         ValueError, "X_source given as a tuple must hold exactly one array"),
+    case("regressor", "epochs-0", lambda: tiny().set_params(finetune_epochs=0).fit(X, Y),
+         ValueError, "finetune_epochs must be a positive integer, got 0"),
+    case("regressor", "lr-negative", lambda: tiny().set_params(pretrain_lr=-1.0).fit(X, Y),
+         ValueError, "pretrain_lr must be a positive number, got -1.0"),
+    # -- FitOnSource ----------------------------------------------------------
+    case("FitOnSource", "inf-in-X_source",
+         lambda: FitOnSource(StandardScaler()).fit(X, X_source=with_value(X_SRC, (1, 1), np.inf)),
+         ValueError, "Input X contains infinity"),
+    # -- featurizers ----------------------------------------------------------
+    case("MorganFingerprint", "invalid-smiles",
+         lambda: MorganFingerprint().fit_transform(["CCO", "C1CC(", "CC"]),
+         ValueError, "could not featurize row 1 ('C1CC(')"),
+    case("MorganFingerprint", "numbers",
+         lambda: MorganFingerprint().fit_transform(np.array([1.0, 2.0])),
+         ValueError, "row 0 (1.0): expected a str"),
+    case("MorganFingerprint", "missing-value",
+         lambda: MorganFingerprint().fit_transform(["CCO", None]),
+         ValueError, "row 1 (None): expected a str"),
+    case("MorganFingerprint", "empty", lambda: MorganFingerprint().fit_transform([]),
+         ValueError, "0 sample(s)"),
+    case("MorganFingerprint", "2-D", lambda: MorganFingerprint().fit_transform([["CCO", "CC"]]),
+         ValueError, "got shape (1, 2)"),
+    case("RDKitDescriptors", "invalid-smiles",
+         lambda: RDKitDescriptors(descriptors=["MolWt"]).fit_transform(["CCO", "xyz"]),
+         ValueError, "could not featurize row 1 ('xyz')"),
+    case("PairFeaturizer", "no-separator",
+         lambda: PairFeaturizer(MorganFingerprint()).fit_transform(["CCO_CC", "CCO"]),
+         ValueError, "row 1 ('CCO'): expected 2 components joined by '_'"),
+    case("PairFeaturizer", "invalid-solvent",
+         lambda: PairFeaturizer(MorganFingerprint()).fit_transform(["CCO_CC", "CCO_C1C("]),
+         ValueError, "row 1 ('CCO_C1C('): solvent 'C1C('"),
+    case("CompositionFeaturizer", "unknown-element",
+         lambda: CompositionFeaturizer().fit_transform(["Fe2O3", "Xx2"]),
+         ValueError, "row 1 ('Xx2'): unknown element(s) ['Xx']"),
+    case("CompositionFeaturizer", "empty-formula",
+         lambda: CompositionFeaturizer().fit_transform(["Fe2O3", ""]),
+         ValueError, "row 1 ('')"),
+    # -- scaling_curve --------------------------------------------------------
+    case("scaling_curve", "nan-in-y_sim", lambda: curve(y_sim=with_value(Y_SRC, 13, np.nan)),
+         ValueError, "y_sim contains nan at row 13"),
+    case("scaling_curve", "inf-in-y_exp", lambda: curve(y_exp=with_value(Y, 6, np.inf)),
+         ValueError, "y_exp contains inf at row 6"),
+    case("scaling_curve", "nan-in-X_sim", lambda: curve(X_sim=with_value(X_SRC, (21, 2), np.nan)),
+         ValueError, "X_sim contains nan at row 21"),
+    case("scaling_curve", "nan-in-X_exp-frame",
+         lambda: curve(X_exp=pd.DataFrame(with_value(X, (8, 0), np.nan))),
+         ValueError, "X_exp contains nan at row 8"),
+    case("scaling_curve", "text-in-y_exp", lambda: curve(y_exp=with_value(Y, 2, "n/a")),
+         ValueError, "y_exp must hold numbers; row 2 holds 'n/a'"),
+    case("scaling_curve", "y_exp-3-D", lambda: curve(y_exp=Y[:, None, None]),
+         ValueError, "y_exp must be 1-D"),
+    case("scaling_curve", "X_sim-y_sim-lengths", lambda: curve(y_sim=Y_SRC[:-1]),
+         ValueError, "y_sim has 39 rows but X_sim has 40"),
+    case("scaling_curve", "X_exp-y_exp-lengths", lambda: curve(y_exp=Y[:-2]),
+         ValueError, "y_exp has 18 rows but X_exp has 20"),
+    case("scaling_curve", "empty-source", lambda: curve(X_sim=X_SRC[:0], y_sim=Y_SRC[:0]),
+         ValueError, "X_sim has 0 rows"),
+    case("scaling_curve", "size-larger-than-source", lambda: curve(source_sizes=[10, 41]),
+         ValueError, r"within [1, 40]"),
+    case("scaling_curve", "size-zero", lambda: curve(source_sizes=[0, 10]),
+         ValueError, "do not list 0"),
+    case("scaling_curve", "size-negative", lambda: curve(source_sizes=[-5, 10]),
+         ValueError, "source_sizes has been interpreted as absolute numbers"),
+    case("scaling_curve", "fraction-above-one", lambda: curve(source_sizes=[0.5, 1.5]),
+         ValueError, "within (0, 1]"),
+    case("scaling_curve", "text-sizes", lambda: curve(source_sizes=["10", "20"]),
+         ValueError, "source_sizes must hold ints or floats"),
+    case("scaling_curve", "n_trials-0", lambda: curve(n_trials=0),
+         ValueError, "n_trials must be a positive integer; got 0"),
+    case("scaling_curve", "every-fit-fails",
+         lambda: curve(X_exp=np.array([["a", "b", "c"]] * 20)),
+         ValueError, "All 6 fits failed, the baseline too"),
+    case("scaling_curve", "estimator-without-source",
+         lambda: scaling_curve(Ridge(), X_SRC, Y_SRC, X, Y, n_trials=2),
+         ValueError, "does not request X_source and y_source"),
+    # -- PowerLaw / TwoWayPowerLaw -------------------------------------------
+    case("PowerLaw", "nan-size", lambda: PowerLaw(n_bootstrap=0).fit([10, np.nan, 1e3, 1e4], ERRORS),
+         ValueError, "sizes must be finite and > 0; got nan at index 1"),
+    case("PowerLaw", "size-zero", lambda: PowerLaw(n_bootstrap=0).fit([0, 1e2, 1e3, 1e4], ERRORS),
+         ValueError, "got 0.0 at index 0"),
+    case("PowerLaw", "size-negative", lambda: PowerLaw(n_bootstrap=0).fit([10, -1, 1e3, 1e4], ERRORS),
+         ValueError, "got -1.0 at index 1"),
+    case("PowerLaw", "duplicated-sizes", lambda: PowerLaw(n_bootstrap=0).fit([10, 10, 1e3, 1e4], ERRORS),
+         ValueError, "sizes must be distinct; 10.0 appears at indices [0, 1]"),
+    case("PowerLaw", "inf-score", lambda: PowerLaw(n_bootstrap=0).fit(SIZES, with_value(ERRORS, (2, 1), np.inf)),
+         ValueError, "scores must be finite or NaN (failed trial); got inf at (2, 1)"),
+    case("PowerLaw", "empty", lambda: PowerLaw(n_bootstrap=0).fit([], []),
+         ValueError, "sizes must be a non-empty 1-D array"),
+    case("PowerLaw", "lengths", lambda: PowerLaw(n_bootstrap=0).fit(SIZES[:3], ERRORS),
+         ValueError, "scores must have shape (n_sizes=3)"),
+    case("PowerLaw", "text-sizes", lambda: PowerLaw(n_bootstrap=0).fit(list("abcd"), ERRORS),
+         ValueError, "sizes must be an array of numbers"),
+    case("PowerLaw", "text-scores", lambda: PowerLaw(n_bootstrap=0).fit(SIZES, [["a", "b"]] * 4),
+         ValueError, "scores must be an array of numbers"),
+    case("PowerLaw", "all-failed", lambda: PowerLaw(n_bootstrap=0).fit(SIZES, ERRORS * np.nan),
+         ValueError, "scores is all NaN: every trial failed"),
+    case("PowerLaw", "predict-zero", lambda: fitted_law().predict(0),
+         ValueError, "n must be > 0 computed samples; got 0.0"),
+    case("PowerLaw", "n_required-nan", lambda: fitted_law().n_required([0.5, np.nan]),
+         ValueError, "target_mae must be finite; got nan at index 1"),
+    case("PowerLaw", "n_required-text", lambda: fitted_law().n_required("low"),
+         ValueError, "target_mae must be a number"),
+    case("PowerLaw", "crossover-inf", lambda: fitted_law().crossover(np.inf),
+         ValueError, "baseline_mae must be finite; got inf"),
+    case("PowerLaw", "baseline-law-type", lambda: fitted_law().equivalent_sample_size(100, 0.5),
+         TypeError, "baseline_law must be a PowerLaw"),
+    case("TwoWayPowerLaw", "nan-target-size",
+         lambda: TwoWayPowerLaw(n_bootstrap=0).fit(SIZES, [10, np.nan, 40], np.ones((4, 3, 2))),
+         ValueError, "target_sizes must be finite and > 0; got nan at index 1"),
+    case("TwoWayPowerLaw", "grid-shape",
+         lambda: TwoWayPowerLaw(n_bootstrap=0).fit(SIZES, [10, 20, 40], np.ones((4, 2, 2))),
+         ValueError, "grid_scores must have shape (n_sizes=4, n_target_sizes=3)"),
+    case("TwoWayPowerLaw", "duplicated-source-sizes",
+         lambda: TwoWayPowerLaw(n_bootstrap=0).fit([10, 10, 1e3, 1e4], [10, 20, 40], np.ones((4, 3, 2))),
+         ValueError, "source_sizes must be distinct"),
+    # -- datasets -------------------------------------------------------------
+    case("make_sim2real_regression", "zero-rows", lambda: make_sim2real_regression(n_target=0),
+         ValueError, "n_target must be a positive integer, got 0"),
+    case("make_sim2real_regression", "text-noise", lambda: make_sim2real_regression(noise="low"),
+         ValueError, "noise must be a finite real number, got 'low'"),
+    case("_fetch_file", "unknown-name", lambda: _fetch_file("chi.csv"),
+         ValueError, "name='chi.csv' is not a known data file"),
+]
+
+
+@pytest.mark.parametrize("call, exception, fragment", CASES)
+def test_bad_input_gets_a_named_error(call, exception, fragment):
+    with pytest.raises(exception, match=re.escape(fragment)):
+        call()
+
+
+# -- rows that need files -----------------------------------------------------
+
+
+def test_loader_refuses_a_file_that_is_not_the_published_one(tmp_path):
+    # Wrong delimiter, missing columns or an empty file: a cached copy is
+    # used only if it is byte-identical to the pinned download.
+    for content in ["", "smiles;value\nCC;1\n", "smiles\nCC\n"]:
+        (tmp_path / "radonpy_PI1070.csv").write_text(content)
+        with pytest.raises(OSError, match="radonpy_PI1070.csv has SHA-256 .* expected"):
+            fetch_radonpy(data_home=tmp_path)
+
+
+def test_loader_without_download_says_where_to_put_the_file(tmp_path):
+    with pytest.raises(OSError, match="download_if_missing=False"):
+        fetch_radonpy(data_home=tmp_path, download_if_missing=False)
+
+
+def test_load_model_of_a_folder_without_a_model(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not a model saved by save_model"):
+        load_model(tmp_path)
+
+
+# -- the command line ---------------------------------------------------------
+
+
+def write_tables(folder):
+    rng = np.random.default_rng(0)
+    smiles = rng.choice(["CC", "CCO", "CCC", "CCN", "c1ccccc1", "CC(C)O"], size=40)
+    table = pd.DataFrame({"smiles": smiles, "value": [len(s) / 3 for s in smiles],
+                          "formula": ["Fe2O3", "NaCl", "SiO2", "Xx2"] * 10,
+                          "a": np.arange(40.0), "b": np.arange(40.0).astype(object)})
+    table.loc[3, "b"] = "x"
+    table.to_csv(folder / "data.csv", index=False)
+    return folder / "data.csv"
+
+
+def cli(tmp_path, *options, input_col=("--smiles-col", "smiles")):
+    data = write_tables(tmp_path)
+    return main(["curve", "--source", str(data), "--target", str(data), *input_col,
+                 "--y-col", "value", "--out", str(tmp_path / "out"), *options])
+
+
+CLI_CASES = [
+    (["--sizes", "0", "10", "20"], {}, "--sizes must be positive, got [0.0, 10.0, 20.0]"),
+    (["--sizes", "-5", "10", "20"], {}, "--sizes must be positive"),
+    (["--sizes", "5", "10", "20", "--trials", "0"], {}, "--trials must be at least 1, got 0"),
+    (["--sizes", "5", "10", "20", "--test-size", "1.5"], {},
+     "--test-size must be a fraction in (0, 1), got 1.5"),
+    (["--sizes", "5", "10", "20", "--hidden", "wide"], {},
+     "--hidden must be comma-separated integers, got 'wide'"),
+    (["--delimiter", ";"], {}, "use --delimiter"),
+    (["--sizes", "5", "10", "20"], {"input_col": ("--formula-col", "formula")},
+     "10 invalid row(s)"),
+    (["--sizes", "5", "10", "20"], {"input_col": ("--formula-col", "formula")},
+     "row 5: formula='Xx2' is not valid"),
+    (["--sizes", "5", "10", "20"], {"input_col": ("--feature-cols", "a,b")},
+     "row 5: non-numeric or missing feature"),
+    (["--sizes", "5", "10", "20"], {"input_col": ("--feature-cols", "a,c")},
+     "column 'c' not found"),
+    (["--formula-col", "formula"], {}, "give exactly one of --smiles-col, --formula-col"),
+]
+
+
+@pytest.mark.parametrize("options, kwargs, fragment", CLI_CASES,
+                         ids=[f"cli-{i}" for i in range(len(CLI_CASES))])
+def test_command_line_bad_input_exits_2_with_a_named_error(tmp_path, capsys, options, kwargs,
+                                                          fragment):
+    assert cli(tmp_path, *options, **kwargs) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("sim2real: error: ")
+    assert fragment in err
+
+
+def test_command_line_header_only_file(tmp_path, capsys):
+    header = tmp_path / "header.csv"
+    header.write_text("smiles,value\n")
+    assert main(["curve", "--source", str(header), "--target", str(header), "--smiles-col",
+                 "smiles", "--y-col", "value", "--out", str(tmp_path / "o")]) == 2
+    assert "has a header but no rows" in capsys.readouterr().err
+
+
+# -- what is accepted, deliberately -------------------------------------------
+
+
+def test_a_constant_target_is_learned_not_refused():
+    # A constant target is a legitimate (if dull) regression problem: the
+    # network predicts the constant, no division by a zero spread.
+    direct = tiny().set_params(finetune_epochs=100, finetune_lr=3e-3).fit(X, np.full(20, 2.5))
+    np.testing.assert_allclose(direct.predict(X), 2.5, atol=0.2)
+    transfer = fit(y=np.full(20, 2.5), X_source=X_SRC, y_source=np.full(40, 1.0))
+    assert np.isfinite(transfer.predict(X)).all()
