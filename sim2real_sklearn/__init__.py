@@ -31,6 +31,7 @@ from .regressor import Sim2RealRegressor
 from .scaling_curve import ScalingCurve, scaling_curve
 from .scaling_result import ScalingCurveResult
 from .source import SourceLengthWarning
+from .training import TrainingDivergedError
 
 __all__ = [
     "CompositionFeaturizer",
@@ -49,6 +50,7 @@ __all__ = [
     "Sim2RealNetwork",
     "Sim2RealRegressor",
     "SourceLengthWarning",
+    "TrainingDivergedError",
     "TwoWayPowerLaw",
     "fetch_flory_huggins_chi",
     "fetch_polymer_refractive_index",
