@@ -1,0 +1,97 @@
+"""Every example runs in quick mode and writes what its docstring promises.
+
+Each example is run as a user would run it (``python examples/NN_name.py
+--quick --out DIR``) in a fresh process whose working directory is a
+temporary folder, with the data cache pointed at the shared data files.
+"""
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+EXAMPLES = Path(__file__).parents[1] / "examples"
+
+# Files each example writes in its --out folder.
+EXPECTED_FILES = {
+    "01_quickstart.py": ["quickstart_scaling_curve.png"],
+    "02_flory_huggins_chi.py": [
+        "chi_scaling_curve.png", "chi_per_class.png", "summary.json",
+        "finetune/scaling_curve.png", "finetune/report.json", "finetune/scores.csv",
+        "multitask/scaling_curve.png", "multitask/report.json", "multitask/scores.csv",
+    ],
+    "03_refractive_index.py": ["scaling_curve.png", "report.json", "scores.csv", "summary.json"],
+    "04_grid_search.py": ["grid_search_summary.json"],
+    "05_dask_cluster.py": ["dask_summary.json"],
+}
+
+
+def run_example(name, tmp_path, data_home):
+    env = {**os.environ, "SIM2REAL_DATA": str(data_home), "MPLBACKEND": "Agg"}
+    completed = subprocess.run(
+        [sys.executable, str(EXAMPLES / name), "--quick", "--out", str(tmp_path / "out")],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+    )
+    assert completed.returncode == 0, (
+        f"{name} exited with {completed.returncode}\n--- stdout\n{completed.stdout[-3000:]}"
+        f"\n--- stderr\n{completed.stderr[-3000:]}"
+    )
+    return completed.stdout, tmp_path / "out"
+
+
+def test_every_example_is_tested():
+    assert sorted(p.name for p in EXAMPLES.glob("[0-9][0-9]_*.py")) == sorted(EXPECTED_FILES)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_FILES))
+def test_example_runs_in_quick_mode(name, tmp_path, shared_data_home):
+    if name == "05_dask_cluster.py" and importlib.util.find_spec("distributed") is None:
+        pytest.skip("needs the 'dask' extra (distributed)")
+    stdout, out = run_example(name, tmp_path, shared_data_home)
+    missing = [f for f in EXPECTED_FILES[name] if not (out / f).is_file()]
+    assert not missing, f"{name} did not write {missing}; it printed:\n{stdout[-2000:]}"
+    check = CHECKS.get(name)
+    if check is not None:
+        check(stdout, out)
+
+
+def check_chi(stdout, out):
+    summary = json.loads((out / "summary.json").read_text())
+    for strategy in ("finetune", "multitask"):
+        row = summary[strategy]
+        # Leakage guard: the largest size fits in what every trial keeps.
+        assert row["source_sizes"][-1] <= 1206 - row["n_source_dropped"][1]
+        assert len(row["mean_mae"]) == len(row["source_sizes"])
+        assert np.all(np.isfinite(row["mean_mae"] + [row["baseline_mae"]]))
+        assert row["n_trials"] == 2
+
+
+def check_grid_search(stdout, out):
+    summary = json.loads((out / "grid_search_summary.json").read_text())
+    assert summary["grid_search_fits"] == 13  # 2 x 2 candidates x 3 folds + refit
+    assert summary["grid_search_pretraining_runs"] == 1
+    assert summary["refit_pretrain_from_cache"] is True
+    assert summary["scaling_curve_pretraining_runs"] == summary["scaling_curve_cells"]
+
+
+def check_dask(stdout, out):
+    # Lines "local 50: 1.1004874128 0.8891335255", one per size and backend.
+    printed = {}
+    for backend, size, numbers in re.findall(r"^(local|dask) (\w+): ([-\d. ]+)$", stdout, re.M):
+        printed.setdefault(backend, {})[size] = [float(v) for v in numbers.split()]
+    assert printed["local"].keys() == printed["dask"].keys() == {"baseline", "50", "400"}
+    assert printed["dask"] == printed["local"]
+    assert "identical scores: True" in stdout
+
+
+CHECKS = {
+    "02_flory_huggins_chi.py": check_chi,
+    "04_grid_search.py": check_grid_search,
+    "05_dask_cluster.py": check_dask,
+}
