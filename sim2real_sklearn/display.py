@@ -85,9 +85,16 @@ def _label_log_axis(axis, low, high):
     An error axis often spans less than a decade, where matplotlib's default
     labels no tick at all or crowds overlapping ones.
     """
-    from matplotlib.ticker import FuncFormatter, LogLocator
+    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
     decades = np.log10(high / low)
+    if decades < 0.5:
+        # Less than a factor of ~3 (errors from 0.19 to 0.24, say): log ticks
+        # would label one value at most; evenly spaced plain numbers read better.
+        axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
+        axis.set_major_formatter(FuncFormatter(lambda value, _pos=None: f"{value:.3g}"))
+        axis.set_minor_formatter(NullFormatter())
+        return
     shown = (2, 3, 4, 5, 6, 7, 8, 9) if decades <= 1 else (2, 5) if decades <= 2.2 else ()
 
     def minor_label(value, position=None):

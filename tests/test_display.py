@@ -262,3 +262,19 @@ def test_style_keywords_override_defaults():
     assert display.law_line_.get_color() == "green"
     assert display.baseline_line_.get_linestyle() == "-."
     assert legend_texts(display.ax_)[0] == "fine-tuned"
+
+
+def test_a_narrow_error_range_still_gets_several_labelled_ticks():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from sim2real_sklearn.display import ScalingCurveDisplay
+
+    sizes = np.array([75, 150, 300, 600, 941])
+    scores = np.linspace(0.22, 0.20, 5)[:, None] + np.random.default_rng(0).normal(0, 0.005, (5, 8))
+    display = ScalingCurveDisplay(source_sizes=sizes, scores=scores,
+                                  baseline_scores=np.full(8, 0.225)).plot()
+    display.figure_.canvas.draw()
+    labels = [t.get_text() for t in display.ax_.get_yticklabels() if t.get_text()]
+    labels = [t for t in labels if display.ax_.get_ylim()[0] <= float(t) <= display.ax_.get_ylim()[1]]
+    assert len(labels) >= 3, labels
