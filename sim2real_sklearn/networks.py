@@ -176,9 +176,10 @@ class MaskedMSELoss(nn.Module):
                 f"shape {tuple(y_true.shape)}."
             )
         if not self.masked:
-            per_task = ((y_pred - y_true) ** 2).mean(dim=0)
             if self.task_weights is None:
-                return per_task.mean()
+                # equal weights: the mean over tasks of per-task means is the plain MSE
+                return nn.functional.mse_loss(y_pred, y_true)
+            per_task = ((y_pred - y_true) ** 2).mean(dim=0)
             weights = self.task_weights.to(per_task.device)
             return (weights * per_task).sum() / weights.sum()
         observed = ~torch.isnan(y_true)

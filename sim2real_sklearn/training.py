@@ -140,7 +140,7 @@ class TensorNet(NeuralNet):
         with torch.set_grad_enabled(training):
             for batch in iterator:
                 loss = step_fn(batch, **fit_params)["loss"]
-                total = total + loss.detach() * len(batch[0])
+                total += loss.detach() * len(batch[0])
                 count += len(batch[0])
         loss = float(total / count)  # the one host synchronisation of the epoch
         if not math.isfinite(loss):
