@@ -262,38 +262,8 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         self.pretrain_from_cache_ = False
         n_tasks = self.n_source_tasks_ + 1
 
-        if X_source is None:
-            network = self._seeded_network(n_tasks, train_seed)
-            self._set_target_scaling(y)
-            X_train, Y_train = X, self._scaled_target(y)
-        elif self.strategy == "multitask":
-            network = self._seeded_network(n_tasks, train_seed)
-            self._set_target_scaling(y)
-            source_mean, source_scale = _scaling(y_source)
-            self.source_mean_, self.source_scale_ = source_mean, source_scale
-            X_train = np.vstack([X_source, X])
-            Y_train = np.vstack([
-                np.hstack([(y_source - source_mean) / source_scale,
-                           np.full((len(X_source), 1), np.nan)]),
-                np.hstack([np.full((len(X), n_tasks - 1), np.nan), self._scaled_target(y)]),
-            ])
-        else:
-            network, (source_mean, source_scale) = self._pretrained_network(
-                X_source, y_source, n_tasks, pretrain_seed, device
-            )
-            reuse = self.reuse_source_head and self.n_source_tasks_ == 1
-            if reuse:
-                # Same property in both domains: start from the simulation's
-                # prediction, in the scaling the head was trained with.
-                with torch.no_grad():
-                    network.heads.weight[-1] = network.heads.weight[0]
-                    network.heads.bias[-1] = network.heads.bias[0]
-                self.target_mean_, self.target_scale_ = float(source_mean[0]), float(source_scale[0])
-            else:
-                self._set_target_scaling(y)
-            if self.strategy == "freeze":
-                network.freeze_body()
-            X_train, Y_train = X, self._scaled_target(y)
+        network, X_train, Y_train = self._prepare_training(
+            X, y, X_source, y_source, n_tasks, pretrain_seed, train_seed, device)
 
         joint = self.strategy == "multitask" and X_source is not None
         with _seeded(train_seed):
@@ -310,6 +280,42 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         self._log(f"trained on {len(X_train)} rows ({self.strategy if X_source is not None else 'no source'}),"
                   f" final loss {self.finetune_history_[-1]['train_loss']:.4g}")
         return self
+
+    def _prepare_training(self, X, y, X_source, y_source, n_tasks, pretrain_seed, train_seed, device):
+        """The network to train on the target and its rows, per strategy.
+
+        No source: a fresh network on the target. ``"multitask"``: a fresh
+        network on source and target rows stacked, each row labelled for its
+        own tasks only (NaN elsewhere). ``"finetune"``/``"freeze"``: the
+        pretrained network (from ``memory`` when cached), on the target.
+        """
+        if X_source is None:
+            self._set_target_scaling(y)
+            return self._seeded_network(n_tasks, train_seed), X, self._scaled_target(y)
+        if self.strategy == "multitask":
+            self._set_target_scaling(y)
+            self.source_mean_, self.source_scale_ = _scaling(y_source)
+            Y_source = (y_source - self.source_mean_) / self.source_scale_
+            Y_train = np.vstack([
+                np.hstack([Y_source, np.full((len(X_source), 1), np.nan)]),
+                np.hstack([np.full((len(X), n_tasks - 1), np.nan), self._scaled_target(y)]),
+            ])
+            return self._seeded_network(n_tasks, train_seed), np.vstack([X_source, X]), Y_train
+        network, (source_mean, source_scale) = self._pretrained_network(
+            X_source, y_source, n_tasks, pretrain_seed, device
+        )
+        if self.reuse_source_head and self.n_source_tasks_ == 1:
+            # Same property in both domains: start from the simulation's
+            # prediction, in the scaling the head was trained with.
+            with torch.no_grad():
+                network.heads.weight[-1] = network.heads.weight[0]
+                network.heads.bias[-1] = network.heads.bias[0]
+            self.target_mean_, self.target_scale_ = float(source_mean[0]), float(source_scale[0])
+        else:
+            self._set_target_scaling(y)
+        if self.strategy == "freeze":
+            network.freeze_body()
+        return network, X, self._scaled_target(y)
 
     def predict(self, X):
         """Predict the target (experimental) property.
