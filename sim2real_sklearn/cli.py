@@ -311,6 +311,7 @@ def _check_sizes_fit(sizes, n_source, n_target, test_size):
 
 def _run_study(args, X_sim, y_sim, X_exp, y_exp, *, sizes, title, extra, **groups):
     import sklearn
+    from sklearn.model_selection import GroupShuffleSplit
     from sklearn.preprocessing import StandardScaler
 
     from .pipeline import FitOnSource, make_sim2real_pipeline
@@ -337,10 +338,15 @@ def _run_study(args, X_sim, y_sim, X_exp, y_exp, *, sizes, title, extra, **group
           f"n_jobs={args.n_jobs}", flush=True)
     start = time.perf_counter()
     try:
+        # With groups, a trial holds out whole materials: other rows of a test
+        # material (e.g. the same pair at another temperature) would leak.
+        cv = (GroupShuffleSplit(n_splits=args.trials, test_size=args.test_size)
+              if groups else None)
         result = scaling_curve(
             model, X_sim, y_sim, X_exp, y_exp, source_sizes=sizes, n_trials=args.trials,
-            test_size=args.test_size, n_jobs=args.n_jobs, verbose=1, random_state=args.seed,
-            checkpoint_dir=args.checkpoint_dir, return_times=True, **groups,
+            test_size=args.test_size, cv=cv, n_jobs=args.n_jobs, verbose=1,
+            random_state=args.seed, checkpoint_dir=args.checkpoint_dir, return_times=True,
+            **groups,
         )
     except ValueError as error:
         raise InputError(str(error)) from None
