@@ -144,7 +144,7 @@ def write_report(result, out_dir, *, title=None, confidence=0.9, extra=None):
         "planning": planning_answers(result, law),
         "warnings": law_warnings,
         "files": {"plot": "scaling_curve.png", "scores": "scores.csv",
-                  "result": "scaling_curve_result"},
+                  "result": "scaling_curve_result.npz"},
     }
     if extra:
         report["study"] = extra

@@ -49,10 +49,14 @@ def curve(tmp_path, sim, exp, *extra):
 
 def test_curve_on_csv_files_with_groups(tmp_path, capsys):
     sim, exp = write_polymers(tmp_path)
-    # with 10 polymers, the leakage guard leaves fewer than 40 source rows in a trial
-    assert curve(tmp_path, sim, exp, "--group-col", "polymer") == 2
+    # trials hold out 2 of the 10 polymers; their source rows go too (leakage guard)
+    assert curve(tmp_path, sim, exp, "--group-col", "polymer") == 0
+    from sim2real_sklearn import ScalingCurveResult
+    result = ScalingCurveResult.load(tmp_path / "out" / "scaling_curve_result.npz")
+    assert (np.asarray(result.n_source_dropped) > 0).all()
+    # 58 source rows asked, fewer are left once a trial's test polymers are dropped
+    assert curve(tmp_path, sim, exp, "--group-col", "polymer", "--sizes", "4", "8", "58") == 2
     assert "available source rows" in capsys.readouterr().err
-    assert curve(tmp_path, sim, exp, "--group-col", "polymer", "--sizes", "4", "8", "16") == 0
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["study"]["n_target_rows"] == 30
     assert report["study"]["group_col"] == "polymer"
