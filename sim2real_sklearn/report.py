@@ -35,7 +35,10 @@ def planning_answers(result, law):
         the baseline; 0 if it always beats it, inf if never),
         ``gain_of_next_decade`` (MAE now minus MAE with 10x the largest size),
         ``n_required`` (source size needed for a few target errors between the
-        transfer gap and the current error; inf when below the gap).
+        transfer gap and the current error; inf when below the gap), and with
+        a two-way grid (``target_sizes``) ``equivalent_experimental_samples``
+        (experiments direct learning would need to match transfer at the
+        largest source size).
 
     Examples
     --------
@@ -76,6 +79,18 @@ def planning_answers(result, law):
             for t in targets
         ],
     }
+    target_sizes = getattr(result, "target_sizes", None)
+    if target_sizes is not None and len(target_sizes) >= 3:
+        # With the two-way grid: how many experiments direct learning would
+        # need to match transfer at the largest source size.
+        baseline_law = result.fit_baseline_law(confidence=law.confidence)
+        answers["equivalent_experimental_samples"] = {
+            "source_size": largest,
+            "experimental_samples_used": int(np.max(target_sizes)),
+            "value": _number(law.equivalent_sample_size(largest, baseline_law)),
+            "interval": _pair(law.equivalent_sample_size_interval(largest, baseline_law)),
+            "baseline_law": baseline_law.equation(name="MAE(m)"),
+        }
     if baseline.size:
         mean = float(baseline.mean())
         answers["baseline_mae"] = {
@@ -169,6 +184,11 @@ def summarize(report):
         lines.append(f"direct learning (no source) MAE: {base['mean']:.4g}")
         cross = plan["transfer_beats_baseline_from"]["source_size"]
         lines.append(f"transfer beats direct learning from about {_fmt_size(cross)} source rows")
+    if "equivalent_experimental_samples" in plan:
+        eq = plan["equivalent_experimental_samples"]
+        lines.append(f"with {eq['source_size']:.0f} source rows and {eq['experimental_samples_used']} "
+                     f"experiments, transfer matches direct learning on about "
+                     f"{_fmt_size(eq['value'])} experiments")
     gain = plan["gain_of_next_decade"]
     lines.append(f"10x more source rows would lower the MAE by about {gain['value']:.3g}")
     for row in plan["n_required"][:2]:

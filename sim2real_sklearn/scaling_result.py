@@ -219,6 +219,51 @@ class ScalingCurveResult:
             self.source_sizes[positive], self.scores[positive]
         )
 
+    def fit_baseline_law(self, confidence=0.9, **kwargs):
+        """Fit the direct-learning error against the experimental training size ``m``.
+
+        The law ``score(m) = D * m**(-alpha) + C`` of learning from
+        experiments alone, which :meth:`PowerLaw.equivalent_sample_size`
+        needs to say how many experiments the simulation data are worth.
+        It needs the two-way grid: run :func:`scaling_curve` with
+        ``target_sizes=`` (at least 3 sizes).
+
+        Parameters
+        ----------
+        confidence : float, default=0.9
+        **kwargs : dict
+            Other parameters of :class:`~sim2real_sklearn.power_law.PowerLaw`.
+
+        Returns
+        -------
+        power_law : PowerLaw
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> m = np.array([20, 40, 80, 160])
+        >>> baseline = 2.0 * m ** -0.5 + 0.05
+        >>> transfer = np.stack([baseline * 0.8, baseline * 0.6])  # sources of 100, 1000 rows
+        >>> errors = np.concatenate([baseline[None], transfer])[..., None] * np.ones(6)
+        >>> result = ScalingCurveResult(source_sizes=[100, 1000], target_sizes=m, errors=errors,
+        ...                             n_source_dropped=[0] * 6, n_target_train=[160] * 6,
+        ...                             random_state=0)
+        >>> law = result.fit_baseline_law(n_bootstrap=50)
+        >>> round(float(law.alpha), 2), round(float(law.C), 2)
+        (0.5, 0.05)
+        """
+        from .power_law import PowerLaw
+
+        if self.target_sizes is None or self.grid_baseline_scores is None:
+            raise ValueError(
+                "fit_baseline_law needs the direct-learning error at several experimental "
+                "sizes: run scaling_curve with target_sizes=[...]."
+            )
+        kwargs.setdefault("random_state", self.random_state)
+        return PowerLaw(confidence=confidence, **kwargs).fit(
+            self.target_sizes, self.grid_baseline_scores
+        )
+
     def to_frame(self):
         """Return every cell as a tidy :class:`pandas.DataFrame`.
 
