@@ -620,6 +620,7 @@ class PowerLaw(BaseEstimator):
                     stacklevel=3,
                 )
             self.bootstrap_params_ = np.empty((0, 3))
+            self.bootstrap_indices_ = np.empty((0, n_trials), dtype=int)
             self.mean_interval_ = np.full((2, sizes.size), np.nan)
             self.alpha_interval_ = self.D_interval_ = self.C_interval_ = nan_pair
             self.C_at_bound_share_ = np.nan
@@ -627,6 +628,9 @@ class PowerLaw(BaseEstimator):
 
         rng = check_random_state(self.random_state)
         indices = rng.randint(0, n_trials, size=(n_bootstrap, n_trials))
+        # Kept so that a paired baseline (same trials) can be resampled with
+        # the same draws: see crossover_interval.
+        self.bootstrap_indices_ = indices
         means = _resampled_means(scores, indices)  # (n_bootstrap, n_sizes)
         self.mean_interval_ = np.array(_percentile_interval(means, confidence))
 
@@ -817,10 +821,43 @@ class PowerLaw(BaseEstimator):
         self._params()
         return self.n_required(_check_target_errors(baseline_mae, "baseline_mae"))
 
-    def crossover_interval(self, baseline_mae):
-        """Bootstrap interval of :meth:`crossover` (baseline held fixed)."""
+    def crossover_interval(self, baseline_mae, *, baseline_scores=None):
+        """Bootstrap interval of :meth:`crossover`.
+
+        Parameters
+        ----------
+        baseline_mae : float or array-like
+            Mean error of the baseline, held fixed across refits.
+        baseline_scores : array-like of shape (n_trials,), default=None
+            Per-trial errors of the baseline measured in the same trials as
+            the fitted scores (``ScalingCurveResult.baseline_scores``). When
+            given, every refit is paired with the baseline's mean over the
+            same resampled trials, so the interval carries the baseline's
+            uncertainty and the pairing of trials too; ``baseline_mae`` is
+            then not used.
+
+        Returns
+        -------
+        low, high : float or ndarray
+        """
         self._params()
-        return self.n_required_interval(_check_target_errors(baseline_mae, "baseline_mae"))
+        if baseline_scores is None:
+            return self.n_required_interval(_check_target_errors(baseline_mae, "baseline_mae"))
+        baseline_scores = np.asarray(baseline_scores, dtype=float)
+        n_trials = self.bootstrap_indices_.shape[1]
+        if baseline_scores.shape != (n_trials,):
+            raise ValueError(
+                f"baseline_scores must hold one error per trial of the fitted scores "
+                f"({n_trials}), got shape {baseline_scores.shape}."
+            )
+        if self.bootstrap_params_.shape[0] == 0:
+            return np.nan, np.nan
+        means = _resampled_means(baseline_scores, self.bootstrap_indices_)
+        alpha, D, C = self.bootstrap_params_.T
+        refits = self._required(means, alpha, D, C)
+        refits = np.where(np.isnan(means) | np.isnan(alpha), np.nan, refits)
+        low, high = _percentile_interval(refits, _check_confidence(self.confidence))
+        return float(low), float(high)
 
     def equivalent_sample_size(self, n, baseline_law):
         """Experimental samples that direct learning needs to match transfer.

@@ -98,9 +98,14 @@ def planning_answers(result, law):
             "interval": _pair(np.percentile(baseline, [5, 95])),
             "n_trials": int(baseline.size),
         }
+        # Paired with the transfer trials when they match, so the interval
+        # also carries the baseline's own uncertainty.
+        paired = np.asarray(result.baseline_scores, dtype=float)
+        paired = paired if paired.shape == (law.bootstrap_indices_.shape[1],) else None
         answers["transfer_beats_baseline_from"] = {
             "source_size": _number(law.crossover(mean)),
-            "interval": _pair(law.crossover_interval(mean)),
+            "interval": _pair(law.crossover_interval(mean, baseline_scores=paired)),
+            "interval_pairs_trials": paired is not None,
         }
     return answers
 

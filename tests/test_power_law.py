@@ -372,3 +372,28 @@ def test_equation_writes_a_gap_at_its_bound_as_zero():
     law = PowerLaw(n_bootstrap=50, random_state=0).fit(sizes, scores)
     assert law.C < 1e-6
     assert law.equation().endswith("+ 0")
+
+
+def test_paired_crossover_interval_carries_the_baselines_uncertainty():
+    rng = np.random.default_rng(0)
+    sizes = np.array([30, 100, 300, 1000, 3000])
+    n_trials = 40
+    trial_effect = rng.normal(0, 0.03, n_trials)  # a hard split is hard for every model
+    scores = (1.2 * sizes[:, None] ** -0.4 + 0.05 + trial_effect
+              + rng.normal(0, 0.005, (5, n_trials)))
+    law = PowerLaw(n_bootstrap=400, random_state=0).fit(sizes, scores)
+
+    def log_width(low_high):
+        return np.log(low_high[1] / low_high[0])
+
+    # a noisy baseline, independent of the trials: pairing must widen the interval
+    noisy = 0.3 + rng.normal(0, 0.06, n_trials)
+    paired = law.crossover_interval(noisy.mean(), baseline_scores=noisy)
+    assert paired[0] <= law.crossover(noisy.mean()) <= paired[1]
+    assert log_width(paired) > 1.3 * log_width(law.crossover_interval(noisy.mean()))
+    # a baseline that shares the trials' difficulty: pairing cancels it, narrower
+    shared = 0.3 + trial_effect
+    assert (log_width(law.crossover_interval(shared.mean(), baseline_scores=shared))
+            < 0.5 * log_width(law.crossover_interval(shared.mean())))
+    with pytest.raises(ValueError, match="one error per trial"):
+        law.crossover_interval(0.3, baseline_scores=noisy[:-1])
