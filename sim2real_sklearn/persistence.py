@@ -55,6 +55,7 @@ import numpy as np
 import sklearn
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
 from .networks import MaskedMSELoss, Sim2RealNetwork
@@ -111,6 +112,8 @@ def save_model(estimator, path, *, weights_format="auto", overwrite=False):
         message names the attribute. Use pickle or joblib for such models.
     FileExistsError
         When ``path`` already holds a model and ``overwrite`` is False.
+    sklearn.exceptions.NotFittedError
+        When the estimator is not fitted.
 
     Examples
     --------
@@ -127,6 +130,8 @@ def save_model(estimator, path, *, weights_format="auto", overwrite=False):
     >>> bool(np.array_equal(loaded.predict(X), model.predict(X)))
     True
     """
+    # An unfitted model would load and then fail at predict, far from the mistake.
+    check_is_fitted(estimator)
     weights_format = _check_weights_format(weights_format)
     directory = Path(path)
     if directory.exists() and not directory.is_dir():

@@ -273,7 +273,7 @@ def test_parameters_that_are_code_or_objects_are_refused_by_name(tmp_path):
     with_function = make_pipeline(FunctionTransformer(np.tanh), StandardScaler()).fit(X, y)
     with pytest.raises(TypeError, match=r"Pipeline\.steps\[0\]\[1\]\.func: .*pickle or joblib"):
         save_model(with_function, tmp_path / "function")
-    with_memory = Sim2RealRegressor(**TINY, memory=Memory(None, verbose=0))
+    with_memory = Sim2RealRegressor(**TINY, memory=Memory(None, verbose=0)).fit(X, y)
     with pytest.raises(TypeError, match=r"Sim2RealRegressor\.memory: .*cache directory \(a str\)"):
         save_model(with_memory, tmp_path / "memory")
     assert not (tmp_path / "function").exists() and not (tmp_path / "memory").exists()
@@ -385,3 +385,11 @@ def test_a_model_from_a_newer_format_asks_for_an_upgrade(tmp_path):
     rewrite_json(tmp_path, lambda doc: doc.update({"format_version": 99}))
     with pytest.raises(ValueError, match="format version 99.*Upgrade sim2real_sklearn"):
         load_model(tmp_path)
+
+
+def test_an_unfitted_model_is_refused_before_anything_is_written(tmp_path):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError, match="not fitted"):
+        save_model(Sim2RealRegressor(), tmp_path / "model")
+    assert not (tmp_path / "model").exists()
