@@ -181,7 +181,10 @@ def summarize(report):
     lines = [f"fitted law: {law['equation']}"]
     for name, label in (("alpha", "scaling strength alpha"), ("C", "transfer gap C")):
         low, high = law[name]["interval"]
-        lines.append(f"  {label} = {law[name]['value']:.3g} ({level}% CI {low:.3g} to {high:.3g})")
+        # a gap at its lower bound prints as 0, not as a rounding residue like 2e-18
+        value, low, high = (0.0 if abs(v) < 1e-9 * law["D"]["value"] else v
+                            for v in (law[name]["value"], low, high))
+        lines.append(f"  {label} = {value:.3g} ({level}% CI {low:.3g} to {high:.3g})")
     top = plan["transfer_mae_at_largest"]
     lines.append(f"mean MAE with {top['source_size']:.0f} source rows: {top['mean']:.4g}")
     if "baseline_mae" in plan:
