@@ -213,15 +213,11 @@ def _numeric(series, column, path):
 
 
 def _describe(column, value):
-    if pd_isna(value):
-        return f"{column} is missing"
-    return f"{column}={str(value)!r} is not a number"
-
-
-def pd_isna(value):
     import pandas as pd
 
-    return bool(pd.isna(value))
+    if pd.isna(value):
+        return f"{column} is missing"
+    return f"{column}={str(value)!r} is not a number"
 
 
 def _featurizer(kind, columns):

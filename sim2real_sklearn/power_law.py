@@ -211,6 +211,15 @@ def _check_target_errors(values, name):
     return values
 
 
+def gap_for_display(C, D):
+    """The transfer gap as people should read it: 0 when it sits at its lower bound.
+
+    The bounded fit leaves a rounding residue such as 1.4e-20 there; printed,
+    it looks like a measured floor.
+    """
+    return 0.0 if abs(C) < 1e-9 * max(abs(D), 1e-300) else C
+
+
 def _percentile_interval(values, confidence, axis=0):
     """Percentile interval, ignoring NaN (failed refits), robust to inf.
 
@@ -938,8 +947,7 @@ class PowerLaw(BaseEstimator):
         """
         alpha, D, C = self._params()
         fmt = lambda v: f"{v:.{digits}g}"  # noqa: E731
-        # A gap at its lower bound is written 0, not as a rounding residue like 1.4e-20.
-        gap_text = "0" if C < 1e-9 * max(D, 1e-300) else fmt(C)
+        gap_text = fmt(gap_for_display(C, D))
         gap = f" + {gap_text}" if self.fit_intercept else ""
         if latex:
             return f"{name} = ${fmt(D)}\\,n^{{-{fmt(alpha)}}}{gap}$"

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .power_law import gap_for_display
+
 
 def planning_answers(result, law):
     """What the fitted law says about the next simulations to run.
@@ -181,8 +183,7 @@ def summarize(report):
     lines = [f"fitted law: {law['equation']}"]
     for name, label in (("alpha", "scaling strength alpha"), ("C", "transfer gap C")):
         low, high = law[name]["interval"]
-        # a gap at its lower bound prints as 0, not as a rounding residue like 2e-18
-        value, low, high = (0.0 if abs(v) < 1e-9 * law["D"]["value"] else v
+        value, low, high = (gap_for_display(v, law["D"]["value"])
                             for v in (law[name]["value"], low, high))
         lines.append(f"  {label} = {value:.3g} ({level}% CI {low:.3g} to {high:.3g})")
     top = plan["transfer_mae_at_largest"]
