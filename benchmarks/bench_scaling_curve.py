@@ -33,7 +33,8 @@ from sklearn.linear_model import Ridge
 from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import ShuffleSplit
 
-from sim2real_sklearn.scaling_curve import _trial_seeds, scaling_curve
+from sim2real_sklearn import scaling_curve
+from sim2real_sklearn.scaling._curve import _trial_seeds
 
 
 def make_data(n_source, n_target, n_features, seed=0):
@@ -47,7 +48,7 @@ def make_data(n_source, n_target, n_features, seed=0):
 
 
 def regressor(quick):
-    from sim2real_sklearn.regressor import Sim2RealRegressor
+    from sim2real_sklearn import Sim2RealRegressor
 
     return Sim2RealRegressor(hidden_layer_sizes=(64, 32), pretrain_epochs=2 if quick else 30,
                              finetune_epochs=2 if quick else 120, pretrain_batch_size=128,

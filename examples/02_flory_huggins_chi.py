@@ -55,11 +55,11 @@ from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.model_selection import GroupShuffleSplit  # noqa: E402
 
 from sim2real_sklearn.datasets import fetch_flory_huggins_chi  # noqa: E402
-from sim2real_sklearn.display import GroupScalingCurveDisplay, ScalingCurveDisplay  # noqa: E402
+from sim2real_sklearn import GroupScalingCurveDisplay, ScalingCurveDisplay  # noqa: E402
 from sim2real_sklearn.featurizers import MorganFingerprint  # noqa: E402
-from sim2real_sklearn.regressor import Sim2RealRegressor  # noqa: E402
-from sim2real_sklearn.report import write_report  # noqa: E402
-from sim2real_sklearn.scaling_curve import scaling_curve  # noqa: E402
+from sim2real_sklearn import Sim2RealRegressor  # noqa: E402
+from sim2real_sklearn.scaling import write_report  # noqa: E402
+from sim2real_sklearn import scaling_curve  # noqa: E402
 
 REFERENCE_SIZES = (75, 150, 300, 600, 1200)
 STRATEGIES = ("finetune", "multitask")

@@ -47,10 +47,10 @@ from sklearn.preprocessing import StandardScaler  # noqa: E402
 
 from sim2real_sklearn.datasets import fetch_polymer_refractive_index  # noqa: E402
 from sim2real_sklearn.featurizers import RDKitDescriptors  # noqa: E402
-from sim2real_sklearn.pipeline import FitOnSource, make_sim2real_pipeline  # noqa: E402
-from sim2real_sklearn.regressor import Sim2RealRegressor  # noqa: E402
-from sim2real_sklearn.report import write_report  # noqa: E402
-from sim2real_sklearn.scaling_curve import scaling_curve  # noqa: E402
+from sim2real_sklearn import FitOnSource, make_sim2real_pipeline  # noqa: E402
+from sim2real_sklearn import Sim2RealRegressor  # noqa: E402
+from sim2real_sklearn.scaling import write_report  # noqa: E402
+from sim2real_sklearn import scaling_curve  # noqa: E402
 
 FULL = {"pretrain_epochs": 100, "finetune_epochs": 60,
         "source_sizes": [25, 50, 100, 250, 500, 1000], "n_source": None}

@@ -34,9 +34,9 @@ from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.preprocessing import StandardScaler
 
 from sim2real_sklearn.datasets import make_sim2real_regression
-from sim2real_sklearn.pipeline import FitOnSource, make_sim2real_pipeline
-from sim2real_sklearn.regressor import Sim2RealRegressor
-from sim2real_sklearn.scaling_curve import scaling_curve
+from sim2real_sklearn import FitOnSource, make_sim2real_pipeline
+from sim2real_sklearn import Sim2RealRegressor
+from sim2real_sklearn import scaling_curve
 
 FULL = {"pretrain_epochs": 60, "epochs": [30, 90], "n_trials": 4,
         "source_sizes": [100, 400, 1600]}
@@ -80,7 +80,7 @@ def main(argv=None):
                               scoring="neg_mean_absolute_error")
 
         # -- 1. one grid search: 4 candidates x 3 folds + refit, one pretraining --
-        # A 1-tuple keeps the source whole whatever its length (see sim2real_sklearn.source).
+        # A 1-tuple keeps the source whole whatever its length (see the README's FAQ).
         search.fit(X_exp, y_exp, X_source=(X_sim,), y_source=(y_sim,))
         n_fits = len(search.cv_results_["params"]) * search.n_splits_ + 1
         n_pretrained = pretraining_runs(cache_dir)

@@ -5,59 +5,69 @@ scarce experimental data, and measure how the experimental error falls as the
 computed database grows: ``MAE(n) = D * n**(-alpha) + C``.
 
 ``X, y`` are always the experimental (target) data; the simulations travel as
-the fit parameters ``X_source, y_source`` (see :mod:`sim2real_sklearn.source`).
+the fit parameters ``X_source, y_source``.
+
+The package has two subsystems and two kinds of helpers, each a subpackage:
+
+- :mod:`sim2real_sklearn.transfer`: the model (pretrain, fine-tune) and
+  pipelines that carry the source through featurizers;
+- :mod:`sim2real_sklearn.scaling`: the scaling study (error against the
+  amount of simulation data), its power laws, plots and report;
+- :mod:`sim2real_sklearn.featurizers`: SMILES, polymers, pairs, formulas;
+- :mod:`sim2real_sklearn.datasets`: a synthetic generator and public data.
+
+Every public name is also importable from here. They are loaded on first use
+(PEP 562), so ``import sim2real_sklearn`` stays fast and torch or RDKit are
+imported only when a model or a featurizer is used.
 """
 
-__version__ = "0.1.0"
+import importlib
 
-from .datasets import (
-    fetch_flory_huggins_chi,
-    fetch_polymer_refractive_index,
-    fetch_radonpy,
-    make_sim2real_regression,
-)
-from .display import GridScalingCurveDisplay, GroupScalingCurveDisplay, ScalingCurveDisplay
-from .featurizers import (
-    CompositionFeaturizer,
-    MorganFingerprint,
-    PairFeaturizer,
-    RDKitDescriptors,
-)
-from .networks import MLPBody, Sim2RealNetwork
-from .pipeline import FitOnSource, make_sim2real_pipeline
-from .power_law import PowerLaw, PowerLawWarning, TwoWayPowerLaw
-from .persistence import load_model, save_model
-from .regressor import Sim2RealRegressor
-from .scaling_curve import ScalingCurve, scaling_curve
-from .scaling_result import ScalingCurveResult
-from .source import SourceLengthWarning
-from .training import TrainingDivergedError
+from ._version import __version__
 
-__all__ = [
-    "CompositionFeaturizer",
-    "FitOnSource",
-    "GridScalingCurveDisplay",
-    "GroupScalingCurveDisplay",
-    "MLPBody",
-    "MorganFingerprint",
-    "PairFeaturizer",
-    "PowerLaw",
-    "PowerLawWarning",
-    "RDKitDescriptors",
-    "ScalingCurveDisplay",
-    "ScalingCurve",
-    "ScalingCurveResult",
-    "Sim2RealNetwork",
-    "Sim2RealRegressor",
-    "SourceLengthWarning",
-    "TrainingDivergedError",
-    "TwoWayPowerLaw",
-    "fetch_flory_huggins_chi",
-    "fetch_polymer_refractive_index",
-    "fetch_radonpy",
-    "load_model",
-    "make_sim2real_pipeline",
-    "make_sim2real_regression",
-    "save_model",
-    "scaling_curve",
-]
+# Public name -> the subpackage that defines it.
+_PUBLIC_NAMES = {
+    "Sim2RealRegressor": "transfer",
+    "MLPBody": "transfer",
+    "Sim2RealNetwork": "transfer",
+    "FitOnSource": "transfer",
+    "make_sim2real_pipeline": "transfer",
+    "save_model": "transfer",
+    "load_model": "transfer",
+    "scaling_curve": "scaling",
+    "ScalingCurve": "scaling",
+    "ScalingCurveResult": "scaling",
+    "PowerLaw": "scaling",
+    "TwoWayPowerLaw": "scaling",
+    "ScalingCurveDisplay": "scaling",
+    "GroupScalingCurveDisplay": "scaling",
+    "GridScalingCurveDisplay": "scaling",
+    "MorganFingerprint": "featurizers",
+    "RDKitDescriptors": "featurizers",
+    "PairFeaturizer": "featurizers",
+    "CompositionFeaturizer": "featurizers",
+    "make_sim2real_regression": "datasets",
+    "fetch_flory_huggins_chi": "datasets",
+    "fetch_polymer_refractive_index": "datasets",
+    "fetch_radonpy": "datasets",
+    "PowerLawWarning": "exceptions",
+    "SourceLengthWarning": "exceptions",
+    "TrainingDivergedError": "exceptions",
+}
+_SUBMODULES = ("cli", "datasets", "exceptions", "featurizers", "scaling", "transfer")
+
+__all__ = sorted(_PUBLIC_NAMES)
+
+
+def __getattr__(name):
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name not in _PUBLIC_NAMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_PUBLIC_NAMES[name]}", __name__), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | set(_SUBMODULES))

@@ -313,10 +313,8 @@ def _run_study(args, X_sim, y_sim, X_exp, y_exp, *, sizes, title, extra, **group
     from sklearn.model_selection import GroupShuffleSplit
     from sklearn.preprocessing import StandardScaler
 
-    from .pipeline import FitOnSource, make_sim2real_pipeline
-    from .regressor import Sim2RealRegressor
-    from .report import write_report
-    from .scaling_curve import scaling_curve
+    from .transfer import FitOnSource, Sim2RealRegressor, make_sim2real_pipeline
+    from .scaling import scaling_curve, write_report
 
     try:
         hidden = tuple(int(h) for h in str(args.hidden).split(",") if h.strip())

@@ -21,11 +21,11 @@ from sim2real_sklearn.featurizers import (
     PairFeaturizer,
     RDKitDescriptors,
 )
-from sim2real_sklearn.persistence import load_model
-from sim2real_sklearn.pipeline import FitOnSource
-from sim2real_sklearn.power_law import PowerLaw, TwoWayPowerLaw
-from sim2real_sklearn.regressor import Sim2RealRegressor
-from sim2real_sklearn.scaling_curve import scaling_curve
+from sim2real_sklearn import load_model
+from sim2real_sklearn import FitOnSource
+from sim2real_sklearn import PowerLaw, TwoWayPowerLaw
+from sim2real_sklearn import Sim2RealRegressor
+from sim2real_sklearn import scaling_curve
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.linear_model import Ridge
 from sklearn.preprocessing import StandardScaler

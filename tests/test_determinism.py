@@ -11,9 +11,9 @@ import sklearn
 from sklearn.exceptions import FitFailedWarning
 from sklearn.preprocessing import StandardScaler
 
-from sim2real_sklearn.pipeline import FitOnSource, make_sim2real_pipeline
-from sim2real_sklearn.regressor import Sim2RealRegressor
-from sim2real_sklearn.scaling_curve import scaling_curve
+from sim2real_sklearn import FitOnSource, make_sim2real_pipeline
+from sim2real_sklearn import Sim2RealRegressor
+from sim2real_sklearn import scaling_curve
 
 RNG = np.random.default_rng(1)
 X_SIM = RNG.normal(size=(80, 5))

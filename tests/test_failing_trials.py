@@ -16,10 +16,10 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import Ridge
 
-from sim2real_sklearn.power_law import PowerLawWarning
-from sim2real_sklearn.regressor import Sim2RealRegressor
-from sim2real_sklearn.scaling_curve import scaling_curve
-from sim2real_sklearn.training import TrainingDivergedError
+from sim2real_sklearn import PowerLawWarning
+from sim2real_sklearn import Sim2RealRegressor
+from sim2real_sklearn import scaling_curve
+from sim2real_sklearn import TrainingDivergedError
 
 RNG = np.random.default_rng(0)
 X_SIM = RNG.normal(size=(60, 4))

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from sim2real_sklearn.featurizers import CompositionFeaturizer, element_properties
-from sim2real_sklearn.featurizers import composition as composition_module
+from sim2real_sklearn.featurizers import _composition as composition_module
 
 FORMULAS = ["Fe2O3", "Hg0.7Cd0.3Te", "Ba2YCu3O7", "(CH3NH3)PbI3"]
 

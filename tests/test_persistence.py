@@ -17,9 +17,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 from torch import nn
 
-from sim2real_sklearn.persistence import load_model, save_model
-from sim2real_sklearn.pipeline import FitOnSource, make_sim2real_pipeline
-from sim2real_sklearn.regressor import Sim2RealRegressor
+from sim2real_sklearn import load_model, save_model
+from sim2real_sklearn import FitOnSource, make_sim2real_pipeline
+from sim2real_sklearn import Sim2RealRegressor
 
 TINY = dict(hidden_layer_sizes=(8, 4), pretrain_epochs=2, finetune_epochs=2,
             pretrain_batch_size=16, finetune_batch_size=8, random_state=0)
@@ -189,7 +189,7 @@ def rewrite_json(folder, edit):
     ("os:system", "not from a trusted module"),
     ("sklearn_evil.estimators:Model", "not from a trusted module"),
     ("sklearn.utils.validation:check_array", "is not a sklearn.base.BaseEstimator class"),
-    ("sim2real_sklearn.regressor:torch", "is not a sklearn.base.BaseEstimator class"),
+    ("sim2real_sklearn.transfer._regressor:torch", "is not a sklearn.base.BaseEstimator class"),
 ])
 def test_a_json_naming_code_outside_the_allowlist_is_refused(class_path, fragment, tmp_path):
     model, _ = fitted_regressor()
@@ -204,7 +204,7 @@ def test_a_json_that_sets_special_attributes_is_refused(tmp_path):
     model, _ = fitted_regressor()
     save_model(model, tmp_path)
     rewrite_json(tmp_path, lambda doc: doc["estimator"]["__estimator__"]["state"].update(
-        {"__class__": {"__class__": "sim2real_sklearn.networks:MLPBody"}}))
+        {"__class__": {"__class__": "sim2real_sklearn.transfer._networks:MLPBody"}}))
     with pytest.raises(ValueError, match="Refusing to set the attribute '__class__'"):
         load_model(tmp_path)
 

@@ -9,9 +9,9 @@ import sklearn
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.preprocessing import StandardScaler
 
-from sim2real_sklearn.pipeline import FitOnSource, make_sim2real_pipeline
-from sim2real_sklearn.regressor import Sim2RealRegressor
-from sim2real_sklearn.source import SourceLengthWarning
+from sim2real_sklearn import FitOnSource, make_sim2real_pipeline
+from sim2real_sklearn import Sim2RealRegressor
+from sim2real_sklearn import SourceLengthWarning
 
 SEEN = []  # what each fitted clone received: GridSearchCV and cross_validate clone and discard
 

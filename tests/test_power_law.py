@@ -8,12 +8,8 @@ import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 
-from sim2real_sklearn.power_law import (
-    PowerLaw,
-    PowerLawWarning,
-    TwoWayPowerLaw,
-    bootstrap_mean_interval,
-)
+from sim2real_sklearn import PowerLaw, PowerLawWarning, TwoWayPowerLaw
+from sim2real_sklearn.scaling import bootstrap_mean_interval
 
 ALPHA, D, C = 0.4, 1.5, 0.15
 SIZES = np.geomspace(50, 20000, 8)

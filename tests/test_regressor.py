@@ -7,8 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from sim2real_sklearn.regressor import Sim2RealRegressor
-from sim2real_sklearn.source import SourceLengthWarning
+from sim2real_sklearn import Sim2RealRegressor
+from sim2real_sklearn import SourceLengthWarning
 
 FAST = dict(hidden_layer_sizes=(64, 64), pretrain_epochs=30, pretrain_batch_size=64,
             finetune_epochs=60, finetune_lr=1e-3, finetune_batch_size=16)
@@ -90,7 +90,7 @@ def test_freeze_leaves_body_weights_and_batchnorm_statistics_bit_identical():
 
 def pretrained_state(model, Xs, ys):
     """Redo the fitted model's pretraining alone (same seed, threads and settings)."""
-    from sim2real_sklearn.regressor import pretrain_body, torch_threads
+    from sim2real_sklearn.transfer._regressor import pretrain_body, torch_threads
     pretrain_seed, _ = np.random.RandomState(model.random_state).randint(0, 2**31 - 1, size=2)
     with torch_threads(model.n_threads):
         return pretrain_body(model._body_spec(2), Xs, ys[:, None], model._settings("pretrain"),

@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from sim2real_sklearn.report import write_report
-from sim2real_sklearn.scaling_result import ScalingCurveResult
+from sim2real_sklearn.scaling import write_report
+from sim2real_sklearn import ScalingCurveResult
 
 SOURCE = np.array([30, 100, 300, 1000])
 TARGET = np.array([20, 40, 80, 160])

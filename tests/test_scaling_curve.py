@@ -25,8 +25,15 @@ from sklearn.model_selection import GridSearchCV, GroupShuffleSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from sim2real_sklearn.scaling_curve import ScalingCurve, scaling_curve
-from sim2real_sklearn.scaling_result import ScalingCurveResult
+from sim2real_sklearn import (
+    FitOnSource,
+    ScalingCurve,
+    ScalingCurveDisplay,
+    Sim2RealRegressor,
+    make_sim2real_pipeline,
+    scaling_curve,
+)
+from sim2real_sklearn import ScalingCurveResult
 
 TARGET_ID_OFFSET = 100_000
 
@@ -435,12 +442,6 @@ def _parse_rows(rows):
 
 
 def test_pipeline_with_a_featurizer_on_string_inputs(data):
-    try:
-        from sim2real_sklearn.pipeline import make_sim2real_pipeline
-    except ImportError:  # not written yet: the same pipeline by hand
-        def make_sim2real_pipeline(*steps):
-            return Pipeline([(f"step{i}", s) for i, s in enumerate(steps)],
-                            transform_input=["X_source"])
     X_sim, y_sim, X_exp, y_exp = data
     as_text = lambda X: [";".join(repr(float(v)) for v in row) for row in X]  # noqa: E731
     with sklearn.config_context(enable_metadata_routing=True):  # needed to build it
@@ -505,7 +506,6 @@ def test_save_load_round_trip(data, tmp_path):
 
 
 def test_fit_power_law_recovers_a_known_law():
-    pytest.importorskip("sim2real_sklearn.power_law")
     sizes = np.array([100, 300, 1000, 3000, 10000, 30000])
     rng = np.random.default_rng(0)
     truth = 4.0 * sizes ** -0.5 + 0.1
@@ -523,7 +523,6 @@ def test_fit_power_law_recovers_a_known_law():
 
 
 def test_scaling_curve_estimator_fits_curve_law_and_final_model(data):
-    pytest.importorskip("sim2real_sklearn.power_law")
     X_sim, y_sim, X_exp, y_exp = data
     model = ScalingCurve(RidgeTransfer(), source_sizes=[10, 30, 100, 300], n_trials=4,
                          random_state=0)
@@ -560,8 +559,7 @@ def test_scaling_curve_estimator_requests_the_source_through_routing():
 
 @pytest.fixture
 def tiny_regressor():
-    regressor = pytest.importorskip("sim2real_sklearn.regressor")
-    return regressor.Sim2RealRegressor(hidden_layer_sizes=(16,), pretrain_epochs=3,
+    return Sim2RealRegressor(hidden_layer_sizes=(16,), pretrain_epochs=3,
                                        finetune_epochs=3, random_state=0)
 
 
@@ -580,10 +578,9 @@ def test_sim2real_regressor_curve_is_the_same_for_any_n_jobs(tiny_regressor):
 def test_sim2real_pipeline_end_to_end(tiny_regressor):
     from sklearn.preprocessing import StandardScaler
 
-    pipeline = pytest.importorskip("sim2real_sklearn.pipeline")
     X_sim, y_sim, X_exp, y_exp = make_data(n_source=120, n_target=30, n_features=5)
     with sklearn.config_context(enable_metadata_routing=True):
-        pipe = pipeline.make_sim2real_pipeline(pipeline.FitOnSource(StandardScaler()),
+        pipe = make_sim2real_pipeline(FitOnSource(StandardScaler()),
                                                tiny_regressor)
     model = ScalingCurve(pipe, source_sizes=[20, 120], n_trials=2, random_state=0)
     with warnings.catch_warnings():
@@ -664,7 +661,6 @@ def test_scaling_curve_estimator_follows_sklearn_parameter_conventions():
 
 
 def test_the_display_reads_the_result(data):
-    display = pytest.importorskip("sim2real_sklearn.display")
     import matplotlib
 
     matplotlib.use("Agg")
@@ -672,7 +668,7 @@ def test_the_display_reads_the_result(data):
                            n_trials=3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the law's diagnostics on a 3-trial curve
-        shown = display.ScalingCurveDisplay.from_result(result)
+        shown = ScalingCurveDisplay.from_result(result)
     assert shown.ax_ is not None
 
 

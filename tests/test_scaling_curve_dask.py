@@ -9,7 +9,7 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from sim2real_sklearn.scaling_curve import scaling_curve  # noqa: E402
+from sim2real_sklearn import scaling_curve  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from test_scaling_curve import RidgeTransfer, make_data  # noqa: E402

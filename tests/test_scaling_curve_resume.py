@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from sim2real_sklearn.scaling_curve import scaling_curve
+from sim2real_sklearn import scaling_curve
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TESTS_DIR)

@@ -16,10 +16,10 @@ once per fold and per trial.
 """
 
 from ._base import BaseFeaturizer
-from .composition import CompositionFeaturizer, element_properties
-from .molecules import MorganFingerprint, RDKitDescriptors
-from .pairs import PairFeaturizer
-from .polymers import CONNECTION_POINT_MODES, mol_from_repeat_unit
+from ._composition import CompositionFeaturizer, element_properties
+from ._molecules import MorganFingerprint, RDKitDescriptors
+from ._pairs import PairFeaturizer
+from ._polymers import CONNECTION_POINT_MODES, mol_from_repeat_unit
 
 __all__ = [
     "BaseFeaturizer",

@@ -6,7 +6,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
-from .source import unwrap_source
+from .._validation import unwrap_source
 
 
 def make_sim2real_pipeline(*steps, memory=None, verbose=False):

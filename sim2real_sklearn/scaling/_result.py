@@ -1,6 +1,6 @@
 """The result of a scaling-curve study: arrays, a tidy table, the power law.
 
-:func:`~sim2real_sklearn.scaling_curve.scaling_curve` returns a
+:func:`~sim2real_sklearn.scaling_curve` returns a
 :class:`ScalingCurveResult`. It holds plain NumPy arrays with documented
 shapes (as :func:`sklearn.model_selection.learning_curve` does), turns them
 into a tidy :class:`pandas.DataFrame`, fits the power law
@@ -21,8 +21,8 @@ _FORMAT_VERSION = 1
 class ScalingCurveResult:
     """Errors on experimental data for every simulation-data size and trial.
 
-    Built by :func:`~sim2real_sklearn.scaling_curve.scaling_curve`; read by
-    :class:`~sim2real_sklearn.display.ScalingCurveDisplay`. Users seldom
+    Built by :func:`~sim2real_sklearn.scaling_curve`; read by
+    :class:`~sim2real_sklearn.ScalingCurveDisplay`. Users seldom
     build one themselves.
 
     With the default scoring (MAE) every score is a positive error. A scorer
@@ -96,7 +96,7 @@ class ScalingCurveResult:
     Examples
     --------
     >>> import numpy as np
-    >>> from sim2real_sklearn.scaling_result import ScalingCurveResult
+    >>> from sim2real_sklearn import ScalingCurveResult
     >>> errors = np.array([[[0.9, 1.1]], [[0.5, 0.6]], [[0.3, 0.35]]])
     >>> result = ScalingCurveResult(
     ...     source_sizes=[100, 1000], target_sizes=None, errors=errors,
@@ -202,7 +202,7 @@ class ScalingCurveResult:
             Level of the bootstrap confidence intervals.
         **kwargs : dict
             Other parameters of
-            :class:`~sim2real_sklearn.power_law.PowerLaw`
+            :class:`~sim2real_sklearn.PowerLaw`
             (``n_bootstrap``, ...). ``random_state`` defaults to this
             result's ``random_state`` so the intervals are reproducible.
 
@@ -211,7 +211,7 @@ class ScalingCurveResult:
         power_law : PowerLaw
             The fitted law.
         """
-        from .power_law import PowerLaw
+        from ._power_law import PowerLaw
 
         kwargs.setdefault("random_state", self.random_state)
         positive = self.source_sizes > 0
@@ -232,7 +232,7 @@ class ScalingCurveResult:
         ----------
         confidence : float, default=0.9
         **kwargs : dict
-            Other parameters of :class:`~sim2real_sklearn.power_law.PowerLaw`.
+            Other parameters of :class:`~sim2real_sklearn.PowerLaw`.
 
         Returns
         -------
@@ -252,7 +252,7 @@ class ScalingCurveResult:
         >>> round(float(law.alpha), 2), round(float(law.C), 2)
         (0.5, 0.05)
         """
-        from .power_law import PowerLaw
+        from ._power_law import PowerLaw
 
         if self.target_sizes is None or self.grid_baseline_scores is None:
             raise ValueError(

@@ -30,9 +30,10 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from ..exceptions import PowerLawWarning
+
 __all__ = [
     "PowerLaw",
-    "PowerLawWarning",
     "TwoWayPowerLaw",
     "bootstrap_mean_interval",
 ]
@@ -48,26 +49,6 @@ _N_GOLDEN_STEPS = 40
 _BOUND_WARNING_SHARE = 0.1
 _MIN_DECADES = 1.0
 _MIN_SIZES = 4
-
-
-class PowerLawWarning(UserWarning):
-    """Warning about a power-law fit that the data cannot support well.
-
-    Raised when the sizes span too little (fewer than 4 sizes or less than one
-    decade) to tell the transfer gap ``C`` from the scaling strength
-    ``alpha``, when ``C`` sits on a bound in many bootstrap refits, or when
-    there are no trials to resample.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> from sim2real_sklearn.power_law import PowerLaw, PowerLawWarning
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     _ = PowerLaw(n_bootstrap=0).fit([100, 200, 400], [0.5, 0.45, 0.41])
-    >>> any(issubclass(w.category, PowerLawWarning) for w in caught)
-    True
-    """
 
 
 # ---------------------------------------------------------------------------
@@ -284,7 +265,7 @@ def bootstrap_mean_interval(scores, *, confidence=0.9, n_bootstrap=1000, random_
     Examples
     --------
     >>> import numpy as np
-    >>> from sim2real_sklearn.power_law import bootstrap_mean_interval
+    >>> from sim2real_sklearn.scaling import bootstrap_mean_interval
     >>> errors = np.random.default_rng(0).normal(0.3, 0.05, size=(2, 50))
     >>> mean, low, high = bootstrap_mean_interval(errors, random_state=0)
     >>> bool(np.all((low < mean) & (mean < high)))
@@ -518,7 +499,7 @@ class PowerLaw(BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sim2real_sklearn.power_law import PowerLaw
+    >>> from sim2real_sklearn import PowerLaw
     >>> rng = np.random.default_rng(0)
     >>> sizes = np.geomspace(50, 20000, 8)
     >>> truth = 1.5 * sizes ** -0.4 + 0.15
@@ -1078,7 +1059,7 @@ class TwoWayPowerLaw(BaseEstimator):
     Examples
     --------
     >>> import numpy as np
-    >>> from sim2real_sklearn.power_law import TwoWayPowerLaw
+    >>> from sim2real_sklearn import TwoWayPowerLaw
     >>> n, m = np.geomspace(100, 10000, 5), np.geomspace(20, 500, 4)
     >>> grid = 2.0 * (0.1 + n[:, None] ** -0.5) * m[None, :] ** -0.3
     >>> law = TwoWayPowerLaw(n_bootstrap=0).fit(n, m, grid)

@@ -36,8 +36,8 @@ from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _num_samples, check_is_fitted
 
-from .scaling_result import ScalingCurveResult
-from .source import unwrap_source
+from ._result import ScalingCurveResult
+from .._validation import unwrap_source
 
 __all__ = ["scaling_curve", "ScalingCurve"]
 
@@ -99,7 +99,7 @@ def scaling_curve(
     ----------
     estimator : estimator object
         Regressor whose ``fit`` accepts ``X_source`` and ``y_source`` (e.g.
-        :class:`~sim2real_sklearn.regressor.Sim2RealRegressor`, a pipeline
+        :class:`~sim2real_sklearn.Sim2RealRegressor`, a pipeline
         ending with it, or a ``GridSearchCV`` of either, tuned in every
         trial). It is cloned for each fit.
     X_sim : array-like, list of str or DataFrame of shape (n_source, ...)
@@ -159,7 +159,7 @@ def scaling_curve(
         Value of a cell whose fit or scoring fails; one
         :class:`~sklearn.exceptions.FitFailedWarning` counts the failures,
         names the cells and quotes the first error (a network whose loss
-        turns NaN raises :class:`~sim2real_sklearn.training.TrainingDivergedError`
+        turns NaN raises :class:`~sim2real_sklearn.TrainingDivergedError`
         and fails its cell the same way). If every fit fails, the baseline
         too, a ``ValueError`` is raised instead. "raise" re-raises.
     return_times : bool, default=False
@@ -187,7 +187,7 @@ def scaling_curve(
 
     Returns
     -------
-    result : :class:`~sim2real_sklearn.scaling_result.ScalingCurveResult`
+    result : :class:`~sim2real_sklearn.ScalingCurveResult`
         ``source_sizes`` (n_sizes,), ``scores`` (n_sizes, n_trials),
         ``baseline_scores`` (n_trials,), grid and group scores when asked,
         ``fit_power_law()``, ``to_frame()``, ``save(path)``.
@@ -202,7 +202,7 @@ def scaling_curve(
     >>> import numpy as np
     >>> from sklearn.base import BaseEstimator, RegressorMixin
     >>> from sklearn.linear_model import Ridge
-    >>> from sim2real_sklearn.scaling_curve import scaling_curve
+    >>> from sim2real_sklearn import scaling_curve
     >>> class ResidualRidge(RegressorMixin, BaseEstimator):
     ...     __metadata_request__fit = {"X_source": True, "y_source": True}
     ...     def fit(self, X, y, X_source=None, y_source=None):
@@ -834,7 +834,7 @@ checkpoint_dir
     >>> import numpy as np
     >>> from sklearn.base import BaseEstimator, RegressorMixin
     >>> from sklearn.linear_model import Ridge
-    >>> from sim2real_sklearn.scaling_curve import ScalingCurve
+    >>> from sim2real_sklearn import ScalingCurve
     >>> class ResidualRidge(RegressorMixin, BaseEstimator):
     ...     __metadata_request__fit = {"X_source": True, "y_source": True}
     ...     def fit(self, X, y, X_source=None, y_source=None):

@@ -20,19 +20,7 @@ unwraps it; a bare source of the target's length triggers
 
 import warnings
 
-
-class SourceLengthWarning(UserWarning):
-    """The source has as many rows as the target: it may have been cut by cross-validation.
-
-    Examples
-    --------
-    >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     warn_if_source_may_be_sliced([[0.0]] * 3, [[1.0]] * 3, was_wrapped=False)
-    >>> caught[0].category.__name__
-    'SourceLengthWarning'
-    """
+from .exceptions import SourceLengthWarning
 
 
 def unwrap_source(value, name):

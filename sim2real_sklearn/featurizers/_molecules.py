@@ -15,7 +15,7 @@ from rdkit.Chem import Descriptors, rdFingerprintGenerator
 from threadpoolctl import threadpool_limits
 
 from ._base import BaseFeaturizer, _is_int
-from .polymers import RepeatUnitParser, check_connection_point_params
+from ._polymers import RepeatUnitParser, check_connection_point_params
 
 __all__ = ["MorganFingerprint", "RDKitDescriptors"]
 

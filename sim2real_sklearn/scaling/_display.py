@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 
-from .power_law import PowerLaw, TwoWayPowerLaw, _check_sizes, bootstrap_mean_interval
+from ._power_law import PowerLaw, TwoWayPowerLaw, _check_sizes, bootstrap_mean_interval
 
 __all__ = ["GridScalingCurveDisplay", "GroupScalingCurveDisplay", "ScalingCurveDisplay"]
 
@@ -197,7 +197,7 @@ class _FromEstimatorMixin:
             Further keyword arguments of :meth:`plot`.
 
         **scaling_curve_kwargs
-            Passed to :func:`sim2real_sklearn.scaling_curve.scaling_curve`
+            Passed to :func:`~sim2real_sklearn.scaling_curve`
             (sizes, number of trials, ``n_jobs``, ``random_state``, ...).
 
         Returns
@@ -205,7 +205,7 @@ class _FromEstimatorMixin:
         display : the display class
         """
         # Imported here: the trial runner pulls in torch, plotting need not.
-        from .scaling_curve import scaling_curve
+        from ._curve import scaling_curve
 
         result = scaling_curve(estimator, X_sim, y_sim, X_exp, y_exp, **scaling_curve_kwargs)
         return cls.from_result(
@@ -270,8 +270,8 @@ class ScalingCurveDisplay(_FromEstimatorMixin):
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import numpy as np
-    >>> from sim2real_sklearn.display import ScalingCurveDisplay
-    >>> from sim2real_sklearn.power_law import PowerLaw
+    >>> from sim2real_sklearn import ScalingCurveDisplay
+    >>> from sim2real_sklearn import PowerLaw
     >>> rng = np.random.default_rng(0)
     >>> sizes = np.geomspace(100, 10000, 5)
     >>> scores = (1.5 * sizes**-0.4 + 0.15)[:, None] + rng.normal(0, 0.02, (5, 20))
@@ -491,7 +491,7 @@ class GroupScalingCurveDisplay(_FromEstimatorMixin):
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import numpy as np
-    >>> from sim2real_sklearn.display import GroupScalingCurveDisplay
+    >>> from sim2real_sklearn import GroupScalingCurveDisplay
     >>> sizes = np.geomspace(100, 10000, 5)
     >>> groups = {"aromatic": (sizes**-0.3)[:, None] * np.ones((5, 4)),
     ...           "aliphatic": (0.5 * sizes**-0.2)[:, None] * np.ones((5, 4))}
@@ -641,7 +641,7 @@ class GroupScalingCurveDisplay(_FromEstimatorMixin):
             Coverage of the bands and laws.
 
         fit_law : bool, default=False
-            Whether to fit a :class:`~sim2real_sklearn.power_law.PowerLaw`
+            Whether to fit a :class:`~sim2real_sklearn.PowerLaw`
             per group (off by default: per-group curves are noisier, and
             each fit may warn), with ``n_bootstrap`` refits when given in
             ``plot_kw``.
@@ -739,7 +739,7 @@ class GridScalingCurveDisplay(_FromEstimatorMixin):
     >>> import matplotlib
     >>> matplotlib.use("Agg")
     >>> import numpy as np
-    >>> from sim2real_sklearn.display import GridScalingCurveDisplay
+    >>> from sim2real_sklearn import GridScalingCurveDisplay
     >>> n, m = np.geomspace(100, 10000, 4), np.array([20, 80, 320])
     >>> grid = (0.1 + n[:, None, None] ** -0.5) * m[None, :, None] ** -0.3 * np.ones(10)
     >>> display = GridScalingCurveDisplay(
@@ -905,7 +905,7 @@ class GridScalingCurveDisplay(_FromEstimatorMixin):
 
         fit_law : bool, default=True
             Whether to fit and draw a
-            :class:`~sim2real_sklearn.power_law.TwoWayPowerLaw`.
+            :class:`~sim2real_sklearn.TwoWayPowerLaw`.
 
         score_name : str, default="MAE"
             Name of the error.

@@ -15,9 +15,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from .networks import ACTIVATIONS, MLPBody, Sim2RealNetwork
-from .source import unwrap_source, warn_if_source_may_be_sliced
-from .training import predict_tensor, train_phase
+from ._networks import ACTIVATIONS, MLPBody, Sim2RealNetwork
+from .._validation import unwrap_source, warn_if_source_may_be_sliced
+from ._training import predict_tensor, train_phase
 
 STRATEGIES = ("finetune", "freeze", "multitask")
 
@@ -227,7 +227,7 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         X_source : array-like of shape (n_source, n_features) or 1-tuple, default=None
             Source (simulation) features, in the same representation as ``X``.
             A 1-tuple ``(X_source,)`` protects it from cross-validation slicing
-            (see :mod:`sim2real_sklearn.source`).
+            (see the README's FAQ).
         y_source : array-like of shape (n_source,) or (n_source, n_properties), or 1-tuple
             Source properties; several columns pretrain one output each.
 

@@ -1,6 +1,6 @@
 """A scaling study's report: the plot, every trial's score, the law and the planning answers.
 
-:func:`write_report` turns a :class:`~sim2real_sklearn.scaling_result.ScalingCurveResult`
+:func:`write_report` turns a :class:`~sim2real_sklearn.ScalingCurveResult`
 into the files a materials scientist keeps and shares:
 
 - ``scaling_curve.png``: the curve, its 90% band, the fitted law and the baseline;
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .power_law import gap_for_display
+from ._power_law import gap_for_display
 
 
 def planning_answers(result, law):
@@ -137,7 +137,7 @@ def write_report(result, out_dir, *, title=None, confidence=0.9, extra=None):
     matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
-    from .display import ScalingCurveDisplay
+    from ._display import ScalingCurveDisplay
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)

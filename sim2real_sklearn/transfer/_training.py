@@ -18,43 +18,11 @@ from skorch.callbacks import EarlyStopping
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
-from .networks import MaskedMSELoss
+from ..exceptions import TrainingDivergedError
+from ._networks import MaskedMSELoss
 
 # Prediction batches can be large: no gradients are kept.
 PREDICT_BATCH_SIZE = 4096
-
-
-class TrainingDivergedError(FloatingPointError):
-    """A training phase produced a non-finite (NaN or infinite) loss.
-
-    Raised at the end of the first epoch whose loss is not finite, instead of
-    returning a network whose weights are NaN. The message names the phase
-    (pretraining, fine-tuning, ...), the epoch and the learning rate to lower.
-    A :func:`~sim2real_sklearn.scaling_curve.scaling_curve` cell whose fit
-    raises it is scored ``error_score``.
-
-    Attributes
-    ----------
-    phase : str
-    epoch : int
-        1-based epoch whose loss was not finite.
-    loss : float
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sim2real_sklearn.regressor import Sim2RealRegressor
-    >>> X = np.random.default_rng(0).normal(size=(20, 3)) * 1e20  # unscaled inputs
-    >>> try:
-    ...     Sim2RealRegressor((8,), finetune_epochs=3, random_state=0).fit(X, X[:, 0] / 1e20)
-    ... except TrainingDivergedError as exc:
-    ...     print(exc.phase, exc.epoch)
-    direct learning (no source) 1
-    """
-
-    def __init__(self, message, *, phase=None, epoch=None, loss=None):
-        super().__init__(message)
-        self.phase, self.epoch, self.loss = phase, epoch, loss
 
 
 class _NonFiniteLoss(Exception):

@@ -23,7 +23,7 @@ colleagues or downloaded from a repository is safer as plain data, so
 tensor-only reader, imports classes only from trusted modules
 (``sim2real_sklearn`` and ``sklearn``, plus any you name), constructs each
 estimator from its parameters, sets its fitted attributes, and rebuilds the
-torch network of each :class:`~sim2real_sklearn.regressor.Sim2RealRegressor`
+torch network of each :class:`~sim2real_sklearn.Sim2RealRegressor`
 from its architecture and weights. Nothing is unpickled. Weights are read
 onto the CPU and then moved to ``device``, so a model trained on a GPU loads
 on a CPU-only machine.
@@ -58,9 +58,9 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
-from .networks import MaskedMSELoss, Sim2RealNetwork
-from .regressor import Sim2RealRegressor
-from .training import make_net
+from ._networks import MaskedMSELoss, Sim2RealNetwork
+from ._regressor import Sim2RealRegressor
+from ._training import make_net
 
 __all__ = ["save_model", "load_model"]
 
@@ -80,9 +80,9 @@ def save_model(estimator, path, *, weights_format="auto", overwrite=False):
     Parameters
     ----------
     estimator : estimator
-        A :class:`~sim2real_sklearn.regressor.Sim2RealRegressor`, or a
+        A :class:`~sim2real_sklearn.Sim2RealRegressor`, or a
         ``Pipeline`` (e.g. from ``make_sim2real_pipeline``) of scikit-learn
-        transformers, :class:`~sim2real_sklearn.pipeline.FitOnSource`,
+        transformers, :class:`~sim2real_sklearn.FitOnSource`,
         featurizers of this package and the regressor. Any scikit-learn
         estimator whose parameters and fitted attributes are numbers,
         strings, arrays, lists, tuples, dicts, slices, ``None`` or other such
@@ -119,7 +119,7 @@ def save_model(estimator, path, *, weights_format="auto", overwrite=False):
     --------
     >>> import tempfile
     >>> import numpy as np
-    >>> from sim2real_sklearn.regressor import Sim2RealRegressor
+    >>> from sim2real_sklearn import Sim2RealRegressor
     >>> rng = np.random.default_rng(0)
     >>> X, X_sim = rng.normal(size=(20, 3)), rng.normal(size=(100, 3))
     >>> model = Sim2RealRegressor((8,), pretrain_epochs=2, finetune_epochs=2, random_state=0)
@@ -221,7 +221,7 @@ def load_model(path, *, device="cpu", sha256=None, trusted_modules=()):
     >>> import numpy as np
     >>> from sklearn.preprocessing import StandardScaler
     >>> from sklearn.pipeline import make_pipeline
-    >>> from sim2real_sklearn.regressor import Sim2RealRegressor
+    >>> from sim2real_sklearn import Sim2RealRegressor
     >>> X = np.random.default_rng(0).normal(size=(20, 3))
     >>> pipe = make_pipeline(StandardScaler(),
     ...                      Sim2RealRegressor((8,), finetune_epochs=2, random_state=0))
@@ -457,7 +457,7 @@ def _write_tensors(tensors, file, weights_format):
 
 
 def _versions():
-    from . import __version__
+    from .._version import __version__
 
     return {"sim2real_sklearn": __version__, "sklearn": sklearn.__version__,
             "torch": torch.__version__.split("+")[0], "numpy": np.__version__}

@@ -1,0 +1,85 @@
+"""The warnings and errors of sim2real_sklearn, in one place (as ``sklearn.exceptions``).
+
+Import them from here or from the package::
+
+    from sim2real_sklearn.exceptions import PowerLawWarning
+"""
+
+__all__ = ["PowerLawWarning", "SourceLengthWarning", "TrainingDivergedError"]
+
+
+class SourceLengthWarning(UserWarning):
+    """The source has as many rows as the target: it may have been cut by cross-validation.
+
+    scikit-learn's cross-validation tools slice any fit parameter whose length
+    equals ``len(X)`` (scikit-learn#15805). Pass ``X_source=(X_sim,)``,
+    ``y_source=(y_sim,)`` (1-tuples) to keep the source whole; the warning
+    is then not raised.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from sim2real_sklearn import Sim2RealRegressor
+    >>> X = np.random.default_rng(0).normal(size=(10, 2))
+    >>> model = Sim2RealRegressor((4,), pretrain_epochs=1, finetune_epochs=1)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = model.fit(X, X[:, 0], X_source=X, y_source=X[:, 1])
+    >>> [w.category.__name__ for w in caught]
+    ['SourceLengthWarning']
+    >>> _ = model.fit(X, X[:, 0], X_source=(X,), y_source=(X[:, 1],))  # no warning
+    """
+
+
+class TrainingDivergedError(FloatingPointError):
+    """A training phase produced a non-finite (NaN or infinite) loss.
+
+    Raised at the end of the first epoch whose loss is not finite, instead of
+    returning a network whose weights are NaN. The message names the phase
+    (pretraining, fine-tuning, ...), the epoch and the learning rate to lower.
+    A :func:`~sim2real_sklearn.scaling_curve` cell whose fit
+    raises it is scored ``error_score``.
+
+    Attributes
+    ----------
+    phase : str
+    epoch : int
+        1-based epoch whose loss was not finite.
+    loss : float
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sim2real_sklearn import Sim2RealRegressor
+    >>> X = np.random.default_rng(0).normal(size=(20, 3)) * 1e20  # unscaled inputs
+    >>> try:
+    ...     Sim2RealRegressor((8,), finetune_epochs=3, random_state=0).fit(X, X[:, 0] / 1e20)
+    ... except TrainingDivergedError as exc:
+    ...     print(exc.phase, exc.epoch)
+    direct learning (no source) 1
+    """
+
+    def __init__(self, message, *, phase=None, epoch=None, loss=None):
+        super().__init__(message)
+        self.phase, self.epoch, self.loss = phase, epoch, loss
+
+
+class PowerLawWarning(UserWarning):
+    """Warning about a power-law fit that the data cannot support well.
+
+    Raised when the sizes span too little (fewer than 4 sizes or less than one
+    decade) to tell the transfer gap ``C`` from the scaling strength
+    ``alpha``, when ``C`` sits on a bound in many bootstrap refits, or when
+    there are no trials to resample.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sim2real_sklearn import PowerLaw, PowerLawWarning
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = PowerLaw(n_bootstrap=0).fit([100, 200, 400], [0.5, 0.45, 0.41])
+    >>> any(issubclass(w.category, PowerLawWarning) for w in caught)
+    True
+    """

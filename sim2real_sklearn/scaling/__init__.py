@@ -1,0 +1,35 @@
+"""The scaling study: how the experimental error falls as the simulation database grows.
+
+- :func:`scaling_curve`, :class:`ScalingCurve`: the trials (as
+  :func:`sklearn.model_selection.learning_curve`), giving a
+  :class:`ScalingCurveResult`;
+- :class:`PowerLaw`, :class:`TwoWayPowerLaw`: the laws
+  ``MAE(n) = D * n**(-alpha) + C`` and ``L(n, m)`` with bootstrap intervals,
+  and the planning answers that follow from them;
+- :class:`ScalingCurveDisplay`, :class:`GroupScalingCurveDisplay`,
+  :class:`GridScalingCurveDisplay`: the plots;
+- :func:`write_report`: the plot, the scores and the answers as files.
+
+Works with any estimator whose ``fit`` takes ``X_source`` and ``y_source``;
+nothing here imports torch.
+"""
+
+from ._curve import ScalingCurve, scaling_curve
+from ._display import GridScalingCurveDisplay, GroupScalingCurveDisplay, ScalingCurveDisplay
+from ._power_law import PowerLaw, TwoWayPowerLaw, bootstrap_mean_interval
+from ._report import planning_answers, write_report
+from ._result import ScalingCurveResult
+
+__all__ = [
+    "GridScalingCurveDisplay",
+    "GroupScalingCurveDisplay",
+    "PowerLaw",
+    "ScalingCurve",
+    "ScalingCurveDisplay",
+    "ScalingCurveResult",
+    "TwoWayPowerLaw",
+    "bootstrap_mean_interval",
+    "planning_answers",
+    "scaling_curve",
+    "write_report",
+]
