@@ -1,9 +1,11 @@
-"""How source (simulation) data travel through scikit-learn.
+"""One home for checking the data of two domains, and the parameter rules scikit-learn cannot say.
 
 ``X, y`` are always the target (experimental) data, so every splitter, scorer
 and search in scikit-learn splits and scores experimental rows only. The
-source reaches the regressor as the fit parameters ``X_source`` and
-``y_source``.
+source (simulations) reaches an estimator as the fit parameters ``X_source``
+and ``y_source``. Every entry point of the package (the regressor,
+``FitOnSource``, ``scaling_curve``, the command line) checks them here, with
+one set of rules and messages that name the argument, the row and the column.
 
 One trap: scikit-learn's cross-validation tools slice *any* fit parameter
 whose length equals ``len(X)`` to the training fold (scikit-learn issue
@@ -14,13 +16,34 @@ cut silently. Pass the source as a 1-tuple to keep it whole::
 
 A 1-tuple has length 1, so it is never sliced, and ``Pipeline(transform_input=...)``
 transforms the elements of a tuple one by one. Every estimator of this package
-unwraps it; a bare source of the target's length triggers
-:class:`SourceLengthWarning`.
+unwraps it (:func:`unwrap_source`); a bare source of the target's length
+triggers :class:`~sim2real_sklearn.exceptions.SourceLengthWarning`.
+
+Parameters are declared per class in ``_parameter_constraints`` (scikit-learn's
+``sklearn.utils._param_validation``) and checked at ``fit``; the constraint
+types below cover what scikit-learn's own cannot say (a torch device, a tuple
+of layer widths, a torch module class).
 """
 
+import numbers
+import os
 import warnings
 
+import numpy as np
+import scipy.sparse
+from sklearn.utils._param_validation import HasMethods, Interval
+from sklearn.utils.validation import _num_samples
+
 from .exceptions import SourceLengthWarning
+
+# Networks compute in float32: a finite float64 beyond this becomes inf there.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+# Rows checked at once for NaN/inf: bounds the temporary mask of a large source.
+_CHUNK_ROWS = 1 << 16
+
+
+# -- the source's journey through scikit-learn --------------------------------
 
 
 def unwrap_source(value, name):
@@ -54,12 +77,449 @@ def warn_if_source_may_be_sliced(X_source, X, was_wrapped):
     """Warn when a bare source has exactly as many rows as the target."""
     if was_wrapped or X_source is None:
         return
-    if len(X_source) == len(X):
+    if _num_samples(X_source) == _num_samples(X):
         warnings.warn(
-            f"X_source has as many rows as X ({len(X)}). scikit-learn's "
+            f"X_source has as many rows as X ({_num_samples(X)}). scikit-learn's "
             "cross-validation tools slice any fit parameter of that length to the "
             "training fold (scikit-learn#15805), so the source may have been cut. "
             "Pass X_source=(X_source,), y_source=(y_source,) to keep it whole.",
             SourceLengthWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
+
+
+# -- numbers and finite values -------------------------------------------------
+
+
+def is_numeric(X):
+    """Whether ``X`` is an array or frame of numbers (not strings to featurize).
+
+    pandas extension dtypes (``Int64``, ``Float64``, ``boolean``, numeric
+    ``category``) count as numbers, as they do for scikit-learn.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> is_numeric(pd.DataFrame({"a": pd.array([1, None], dtype="Int64")}))
+    True
+    >>> is_numeric(["CCO", "CC"])
+    False
+    """
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is not None:
+        import pandas as pd
+
+        dtypes = dtypes if hasattr(dtypes, "__iter__") else [dtypes]
+        return all(_is_numeric_dtype(pd, d) for d in dtypes)
+    return isinstance(X, np.ndarray) and X.dtype.kind in "biuf"
+
+
+def _is_numeric_dtype(pd, dtype):
+    if isinstance(dtype, pd.CategoricalDtype):
+        return pd.api.types.is_numeric_dtype(dtype.categories.dtype)
+    return pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+
+
+def as_float_array(value, name):
+    """``value`` as a float64 array, naming the first cell that is not a number.
+
+    Lists, arrays, pandas frames and series of any numeric dtype (extension
+    dtypes with ``pd.NA`` included, which become NaN) and numeric strings are
+    converted as scikit-learn converts them; an array that is already float64
+    is not copied.
+
+    Raises
+    ------
+    ValueError or TypeError
+        Naming ``name``, the row and column of the first cell that is not a
+        number (Python's own split: TypeError for an object that is not a
+        number, ValueError for text).
+
+    Examples
+    --------
+    >>> as_float_array([[1, 2], [3, "x"]], "X")
+    Traceback (most recent call last):
+    ...
+    ValueError: X must hold numbers; row 1, column 1 holds 'x' (could not convert string to float: 'x').
+    """
+    if value is None:
+        raise ValueError(f"{name} is required, got None.")
+    if scipy.sparse.issparse(value):
+        raise TypeError(f"{name} is a sparse matrix, but dense data is required: "
+                        f"pass {name}.toarray().")
+    if getattr(getattr(value, "dtype", None), "kind", None) == "c":
+        raise ValueError(f"{name} holds complex numbers; Complex data not supported.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError, np.exceptions.ComplexWarning) as exc:
+        _raise_at_first_non_number(value, name, exc)
+
+
+def _raise_at_first_non_number(value, name, original):
+    cells = np.asarray(value, dtype=object)
+    for index in np.ndindex(cells.shape):  # slow, but only on the way to an error
+        try:
+            float(cells[index])
+        except (TypeError, ValueError) as exc:
+            hint = (" Featurize text (SMILES, formulas) first, e.g. in make_sim2real_pipeline."
+                    if name.startswith("X") else "")
+            raise type(exc)(
+                f"{name} must hold numbers; {_where(index)} holds {cells[index]!r} ({exc}).{hint}"
+            ) from None
+    raise original  # not a bad cell (a ragged list, say): numpy's own message
+
+
+def _where(index):
+    return f"row {index[0]}" + (f", column {index[1]}" if len(index) > 1 else "")
+
+
+def check_finite(array, name, *, allow_nan=False, float32=False):
+    """Refuse NaN (unless allowed), infinity and, for float32 networks, overflowing values.
+
+    The message names the first bad row (and column) and how many rows are
+    bad. Large arrays are checked in chunks of rows, so the check never
+    allocates a mask as large as the array.
+
+    Examples
+    --------
+    >>> check_finite(np.array([[0.0, 1.0], [np.nan, 2.0]]), "X_source")
+    Traceback (most recent call last):
+    ...
+    ValueError: Input X_source contains NaN at row 1, column 0 (1 row(s) in all): impute or drop those rows first.
+    """
+    if array.ndim == 0 or array.size == 0:
+        return
+    first, count = None, 0
+    for start in range(0, len(array), _CHUNK_ROWS):
+        block = array[start:start + _CHUNK_ROWS]
+        with np.errstate(invalid="ignore"):
+            if float32:
+                bad = ~(np.abs(block) <= FLOAT32_MAX)  # True for NaN too
+            else:
+                bad = ~np.isfinite(block)
+            if allow_nan:
+                bad &= ~np.isnan(block)
+        rows = bad.reshape(len(block), -1).any(axis=1)
+        if rows.any():
+            count += int(rows.sum())
+            if first is None:
+                index = np.unravel_index(np.argmax(bad), bad.shape)
+                first = (start + int(index[0]),) + tuple(int(i) for i in index[1:])
+    if first is None:
+        return
+    value = float(array[first])
+    if np.isnan(value):
+        what, hint = "NaN", "impute or drop those rows first"
+    elif np.isinf(value):
+        what, hint = "infinity", "impute or drop those rows first"
+    else:
+        what, hint = f"{value:.3g}", ("the network computes in float32, whose largest value "
+                                      "is about 3.4e38: scale the values first")
+    raise ValueError(
+        f"Input {name} contains {what} at {_where(first)} ({count} row(s) in all): {hint}."
+    )
+
+
+def invalid_rows(values, name):
+    """Every row of ``values`` that is not all finite numbers, as ``{row: reason}``.
+
+    For tables read from files (the command line), which list every bad row
+    instead of stopping at the first.
+
+    Examples
+    --------
+    >>> invalid_rows(["1.5", "x", None, "inf"], "chi")
+    {1: "chi='x' is not a number", 2: 'chi is missing', 3: "chi='inf' is not finite"}
+    """
+    import pandas as pd
+
+    cells = np.asarray(values, dtype=object)
+    cells = cells.reshape(len(cells), -1)
+    reasons = {}
+    for row, line in enumerate(cells):
+        for cell in line:
+            if cell is None or (not isinstance(cell, str) and pd.isna(cell)):
+                reasons[row] = f"{name} is missing"
+                break
+            try:
+                number = float(cell)
+            except (TypeError, ValueError):
+                reasons[row] = f"{name}={str(cell)!r} is not a number"
+                break
+            if not np.isfinite(number):
+                reasons[row] = f"{name}={str(cell)!r} is not finite"
+                break
+    return reasons
+
+
+# -- source and target together ------------------------------------------------
+
+
+def check_source(X_source, y_source, *, n_features, feature_names=None, target=None,
+                 float32=True):
+    """Check the source arrays a model pretrains on; return them as float arrays.
+
+    The single entry point for ``X_source, y_source`` (as skada's
+    ``check_X_y_domain``): unwraps 1-tuples, refuses a half-given source,
+    non-numbers and non-finite values (naming row and column), checks that
+    source and target share the representation, and warns when a bare source
+    may have been sliced by cross-validation.
+
+    Parameters
+    ----------
+    X_source, y_source : array-like, 1-tuple of array-like, or None
+    n_features : int
+        Columns of the target ``X``.
+    feature_names : array-like of str or None
+        Column names of the target ``X``, if it had some.
+    target : array-like or None
+        The target ``X``, to warn when a bare source has as many rows.
+    float32 : bool, default=True
+        Also refuse values beyond float32's range (the network computes in float32).
+
+    Returns
+    -------
+    X_source : ndarray of shape (n_source, n_features) or None
+    y_source : ndarray of shape (n_source, n_properties) or None
+        None, None when no source was given (direct learning).
+
+    Examples
+    --------
+    >>> X_source, y_source = check_source(([[0.0, 1.0]] * 3,), ([1.0, 2.0, 3.0],), n_features=2)
+    >>> X_source.shape, y_source.shape
+    ((3, 2), (3, 1))
+    """
+    wrapped = isinstance(X_source, tuple)
+    X_source = unwrap_source(X_source, "X_source")
+    y_source = unwrap_source(y_source, "y_source")
+    if X_source is None and y_source is None:
+        return None, None
+    if X_source is None or y_source is None:
+        missing = "y_source" if y_source is None else "X_source"
+        given = "X_source" if y_source is None else "y_source"
+        raise ValueError(f"{given} was given without {missing}: pass both or neither.")
+    names = getattr(X_source, "columns", None)
+    X_array = as_float_array(X_source, "X_source")
+    y_array = as_float_array(y_source, "y_source")
+    if X_array.ndim != 2:
+        raise ValueError(f"X_source must be 2-D (rows, features); got shape {X_array.shape}.")
+    if len(X_array) == 0:
+        raise ValueError("X_source has 0 rows: pass at least one source row, or "
+                         "X_source=None and y_source=None for direct learning.")
+    if y_array.ndim == 1:
+        y_array = y_array[:, None]
+    if y_array.ndim != 2:
+        raise ValueError(f"y_source must be 1-D or 2-D, got shape {y_array.shape} "
+                         f"(dim {y_array.ndim}).")
+    if len(X_array) != len(y_array):
+        raise ValueError(
+            f"X_source and y_source have different numbers of rows: "
+            f"{len(X_array)} and {len(y_array)}."
+        )
+    check_finite(X_array, "X_source", float32=float32)
+    check_finite(y_array, "y_source", float32=float32)
+    if X_array.shape[1] != n_features:
+        raise ValueError(
+            f"X_source has {X_array.shape[1]} features but X has {n_features}: "
+            "source and target must be in the same representation (featurize both "
+            "with the same steps, e.g. make_sim2real_pipeline)."
+        )
+    if names is not None and feature_names is not None and list(names) != list(feature_names):
+        raise ValueError("X_source's column names differ from X's: "
+                         f"{list(names)[:5]}... vs {list(feature_names)[:5]}...")
+    if target is not None:
+        warn_if_source_may_be_sliced(X_array, target, wrapped)
+    return X_array, y_array
+
+
+def check_study_data(X_sim, y_sim, X_exp, y_exp, *, allow_nan_X=False):
+    """Check the four arrays of a scaling study; return the targets as float arrays.
+
+    Checked on the user's arrays, so that a message names the user's row:
+    inside a trial an estimator only sees a permuted subset, and one bad row
+    would fail every trial that draws it. Inputs that are not numbers
+    (SMILES, formulas) are the estimator's to check; NaN in numeric inputs is
+    allowed when the estimator handles it (``allow_nan_X``, its
+    ``allow_nan`` tag, e.g. a pipeline starting with an imputer).
+
+    Returns
+    -------
+    X_sim, y_sim, X_exp, y_exp
+        The inputs unwrapped from 1-tuples and unchanged, the targets as float
+        arrays (``y_sim`` of shape (n_source,) or (n_source, n_properties),
+        ``y_exp`` of shape (n_target,)): numeric strings become numbers once,
+        here, instead of in every trial's scorer.
+    """
+    X_sim, y_sim = unwrap_source(X_sim, "X_sim"), unwrap_source(y_sim, "y_sim")
+    n_source, n_target = _num_samples(X_sim), _num_samples(X_exp)
+    for name, n, minimum in (("X_sim", n_source, 1), ("X_exp", n_target, 2)):
+        if n < minimum:
+            raise ValueError(f"{name} has {n} rows; a scaling curve needs at least {minimum}.")
+    targets = []
+    for name, y, ndims, ref, n in (("y_sim", y_sim, (1, 2), "X_sim", n_source),
+                                   ("y_exp", y_exp, (1,), "X_exp", n_target)):
+        values = as_float_array(y, name)
+        if values.ndim not in ndims:
+            raise ValueError(f"{name} must be 1-D{' (or 2-D for several properties)' if 2 in ndims else ''}; "
+                             f"got shape {values.shape}.")
+        if len(values) != n:
+            raise ValueError(f"{name} has {len(values)} rows but {ref} has {n}; "
+                             "they must describe the same rows.")
+        check_finite(values, name)
+        targets.append(values)
+    for name, X in (("X_sim", X_sim), ("X_exp", X_exp)):
+        if is_numeric(X):
+            check_finite(as_float_array(X, name), name, allow_nan=allow_nan_X)
+    return X_sim, targets[0], X_exp, targets[1]
+
+
+def check_target(estimator, X, y="no_validation", *, reset=True, float32=True):
+    """Check the target data of a fit (``X, y``) or of a predict (``X``), as ``validate_data``.
+
+    Records ``n_features_in_`` and ``feature_names_in_`` (``reset=True``) or
+    checks them (``reset=False``) through scikit-learn's ``validate_data``,
+    then refuses non-finite values naming the row and column. A cell that is
+    not a number is named too, instead of scikit-learn's generic message.
+
+    Returns
+    -------
+    X : ndarray of shape (n_samples, n_features)
+    y : ndarray of shape (n_samples,)
+        Only when ``y`` is passed (as in ``validate_data``, ``y=None`` in a fit
+        is refused with scikit-learn's "requires y" message).
+    """
+    predicting = isinstance(y, str) and y == "no_validation"
+    from sklearn.utils.validation import validate_data
+
+    if not predicting and y is not None:
+        # Before validate_data, whose own finiteness check of y names no row.
+        check_finite(as_float_array(y, "y"), "y", float32=float32)
+    try:
+        if predicting:
+            out = validate_data(estimator, X, reset=reset, dtype=np.float64,
+                                ensure_all_finite=False)
+        else:
+            out = validate_data(estimator, X, y, reset=reset, y_numeric=True, dtype=np.float64,
+                                ensure_all_finite=False, ensure_min_samples=0)
+    except (TypeError, ValueError):
+        as_float_array(X, "X")  # raises naming a cell that is not a number, if there is one
+        raise
+    check_finite(out if predicting else out[0], "X", float32=float32)
+    return out
+
+
+def check_same_rows(name, value, ref_name, n_rows):
+    """Refuse a per-row argument (groups, weights) whose length differs from its data's."""
+    if value is not None and _num_samples(value) != n_rows:
+        raise ValueError(
+            f"{name} has {_num_samples(value)} rows but {ref_name} has {n_rows}; "
+            "they must describe the same rows."
+        )
+
+
+# -- parameter constraints scikit-learn's own types cannot say ----------------
+
+
+class _Rule(HasMethods):
+    """Base of the package's own constraints.
+
+    scikit-learn's ``make_constraint`` accepts only its own constraint classes
+    (``Interval``, ``StrOptions``, ``HasMethods``, ...), so a rule of ours
+    subclasses one of them and overrides the test and its description.
+    """
+
+    def __init__(self):
+        super().__init__([])
+
+
+class Count(Interval):
+    """scikit-learn's ``Interval`` of ints, without booleans: ``n_trials=True`` is a mistake, not 1.
+
+    Examples
+    --------
+    >>> Count(1, None, closed="left").is_satisfied_by(True)
+    False
+    """
+
+    def __init__(self, left, right, *, closed):
+        super().__init__(numbers.Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
+
+
+class LayerWidths(_Rule):
+    """A tuple or list of positive ints (hidden layer widths); empty means no hidden layer."""
+
+    def is_satisfied_by(self, val):
+        return isinstance(val, (tuple, list)) and all(
+            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in val)
+
+    def __str__(self):
+        return "a tuple of ints >= 1 (hidden layer widths)"
+
+
+class TorchModuleClass(_Rule):
+    """A ``torch.nn.Module`` subclass (the class, not an instance)."""
+
+    def is_satisfied_by(self, val):
+        import torch
+
+        return isinstance(val, type) and issubclass(val, torch.nn.Module)
+
+    def __str__(self):
+        return "a torch.nn.Module subclass (the class, not an instance)"
+
+
+class TorchDevice(_Rule):
+    """A string or ``torch.device`` that torch parses: 'cpu', 'cuda', 'cuda:1', 'mps', ..."""
+
+    def is_satisfied_by(self, val):
+        import torch
+
+        if not isinstance(val, (str, torch.device)):
+            return False
+        try:
+            torch.device(val)
+        except (RuntimeError, TypeError, ValueError):
+            return False
+        return True
+
+    def __str__(self):
+        return "a torch device such as 'cpu', 'cuda' or 'cuda:0'"
+
+
+class PathLike(_Rule):
+    """A path given as ``os.PathLike`` (a ``str`` is its own constraint)."""
+
+    def is_satisfied_by(self, val):
+        return isinstance(val, os.PathLike)
+
+    def __str__(self):
+        return "an os.PathLike path"
+
+
+def check_device(device, name="device"):
+    """The torch device as a string, refused with a named error if this machine lacks it.
+
+    Examples
+    --------
+    >>> check_device("cpu")
+    'cpu'
+    """
+    import torch
+
+    try:
+        torch_device = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise ValueError(f"{name}={device!r} is not a torch device: {exc}") from exc
+    try:
+        torch.empty(0, device=torch_device)
+    except (RuntimeError, AssertionError) as exc:
+        raise ValueError(
+            f"{name}={device!r} is not available on this machine ({exc}). "
+            f"Use {name}='cpu'."
+        ) from exc
+    return str(torch_device)

@@ -136,8 +136,8 @@ def run_curve(args):
             _check_column(table, column, path, option)
 
     dropped = {}
-    y_sim, bad_y_sim = _numeric(source[y_source_col], y_source_col, args.source)
-    y_exp, bad_y_exp = _numeric(target[y_target_col], y_target_col, args.target)
+    y_sim, bad_y_sim = _numeric(source[y_source_col], y_source_col)
+    y_exp, bad_y_exp = _numeric(target[y_target_col], y_target_col)
     featurizer = _featurizer(args.featurizer or kind, columns)
     print(f"featurizing {len(source)} source and {len(target)} target rows "
           f"({type(featurizer).__name__})...", flush=True)
@@ -204,20 +204,14 @@ def _input_kind(args):
     return "columns", None
 
 
-def _numeric(series, column, path):
+def _numeric(series, column):
+    """A column as floats, and its invalid rows as {row: reason} (the package's one rule)."""
     import pandas as pd
+
+    from ._validation import invalid_rows
 
     values = pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
-    bad = np.flatnonzero(~np.isfinite(values))
-    return values, {int(i): _describe(column, series.iloc[i]) for i in bad}
-
-
-def _describe(column, value):
-    import pandas as pd
-
-    if pd.isna(value):
-        return f"{column} is missing"
-    return f"{column}={str(value)!r} is not a number"
+    return values, invalid_rows(series.to_numpy(dtype=object), column)
 
 
 def _featurizer(kind, columns):
@@ -237,15 +231,14 @@ def _featurizer(kind, columns):
 
 def _features(featurizer, table, columns, kind, extra_cols=()):
     """Features (computed once for the whole study) and the invalid rows, as {row: reason}."""
-    import pandas as pd
-
     bad = {}
     parts = []
     if kind == "columns":
-        X = table[columns].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=float)
-        bad.update({int(i): "non-numeric or missing feature"
-                    for i in np.flatnonzero(~np.isfinite(X).all(axis=1))})
-        parts.append(X)
+        for column in columns:
+            values, bad_rows = _numeric(table[column], column)
+            for row, reason in bad_rows.items():
+                bad.setdefault(row, reason)
+            parts.append(values[:, None])
     else:
         strings = table[columns[0]]
         X = np.asarray(featurizer.fit_transform(strings.astype(str).tolist()), dtype=float)
@@ -254,9 +247,9 @@ def _features(featurizer, table, columns, kind, extra_cols=()):
                     for i in np.flatnonzero(invalid)})
         parts.append(np.nan_to_num(X))
     for column in extra_cols:
-        values = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=float)
-        for i in np.flatnonzero(~np.isfinite(values)):
-            bad.setdefault(int(i), _describe(column, table[column].iloc[i]))
+        values, bad_rows = _numeric(table[column], column)
+        for row, reason in bad_rows.items():
+            bad.setdefault(row, reason)
         parts.append(values[:, None])
     return np.hstack(parts), bad
 

@@ -90,7 +90,8 @@ def test_freeze_leaves_body_weights_and_batchnorm_statistics_bit_identical():
 
 def pretrained_state(model, Xs, ys):
     """Redo the fitted model's pretraining alone (same seed, threads and settings)."""
-    from sim2real_sklearn.transfer._regressor import pretrain_body, torch_threads
+    from sim2real_sklearn._torch_threads import torch_threads
+    from sim2real_sklearn.transfer._regressor import pretrain_body
     pretrain_seed, _ = np.random.RandomState(model.random_state).randint(0, 2**31 - 1, size=2)
     with torch_threads(model.n_threads):
         return pretrain_body(model._body_spec(2), Xs, ys[:, None], model._settings("pretrain"),
@@ -273,12 +274,12 @@ def test_error_source_rows_mismatch(small):
 
 
 @pytest.mark.parametrize("param, value, fragment", [
-    ("strategy", "distill", "strategy must be one of"),
-    ("activation", "sigmoidal", "activation must be one of"),
-    ("finetune_epochs", 0, "finetune_epochs must be a positive integer"),
-    ("pretrain_lr", -1.0, "pretrain_lr must be a positive number"),
-    ("validation_fraction", 1.5, "validation_fraction must be in"),
-    ("device", "cuda:7", "no CUDA device"),
+    ("strategy", "distill", "The 'strategy' parameter of Sim2RealRegressor must be a str among"),
+    ("activation", "sigmoidal", "The 'activation' parameter of Sim2RealRegressor"),
+    ("finetune_epochs", 0, "The 'finetune_epochs' parameter of Sim2RealRegressor must be an int"),
+    ("pretrain_lr", -1.0, "The 'pretrain_lr' parameter of Sim2RealRegressor must be a float"),
+    ("validation_fraction", 1.5, "The 'validation_fraction' parameter"),
+    ("device", "cuda:7", "device='cuda:7' is not available on this machine"),
 ])
 def test_error_bad_parameters_are_named(small, param, value, fragment):
     if param == "device" and torch.cuda.is_available():

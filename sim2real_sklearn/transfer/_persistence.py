@@ -58,9 +58,10 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from .._validation import check_device
 from ._networks import MaskedMSELoss, Sim2RealNetwork
 from ._regressor import Sim2RealRegressor
-from ._training import make_net
+from ._training import _make_net
 
 __all__ = ["save_model", "load_model"]
 
@@ -232,7 +233,7 @@ def load_model(path, *, device="cpu", sha256=None, trusted_modules=()):
     >>> bool(np.array_equal(loaded.predict(X), pipe.predict(X)))
     True
     """
-    device = _check_device(device)
+    device = check_device(device)
     trusted = _check_trusted_modules(trusted_modules)
     directory = Path(path)
     if directory.name == MODEL_FILE and directory.is_file():
@@ -577,7 +578,7 @@ class _Decoder:
             network = Sim2RealNetwork(body, n_tasks=spec["n_tasks"])
         if node["body_frozen"]:
             network.freeze_body()
-        net = make_net(
+        net = _make_net(
             network, epochs=training["epochs"], lr=training["lr"],
             batch_size=training["batch_size"], weight_decay=training["weight_decay"],
             criterion=criterion, seed=int(training["seed"]),
@@ -720,21 +721,6 @@ def _warn_on_version_change(versions):
             UserWarning,
             stacklevel=3,
         )
-
-
-def _check_device(device):
-    try:
-        torch_device = torch.device(device)
-    except (RuntimeError, TypeError) as exc:
-        raise ValueError(f"device={device!r} is not a torch device: {exc}") from exc
-    try:
-        torch.empty(0, device=torch_device)
-    except (RuntimeError, AssertionError) as exc:
-        raise ValueError(
-            f"device={device!r} is not available on this machine ({exc}). "
-            "Load on the CPU with device='cpu'."
-        ) from exc
-    return str(torch_device)
 
 
 def _check_trusted_modules(trusted_modules):

@@ -1,23 +1,28 @@
 """Sim2RealRegressor: pretrain on simulations, fine-tune on experiments."""
 
-import numbers
 from contextlib import contextmanager
+from numbers import Real
 
 import numpy as np
-import scipy.sparse
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import (
-    check_array,
-    check_is_fitted,
-    check_memory,
-    validate_data,
-)
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, check_memory
 
+from .._torch_threads import torch_threads
+from .._validation import (
+    Count,
+    LayerWidths,
+    PathLike,
+    TorchDevice,
+    TorchModuleClass,
+    check_device,
+    check_source,
+    check_target,
+)
 from ._networks import ACTIVATIONS, MLPBody, Sim2RealNetwork
-from .._validation import unwrap_source, warn_if_source_may_be_sliced
-from ._training import predict_tensor, train_phase
+from ._training import _predict_tensor, _train_phase
 
 STRATEGIES = ("finetune", "freeze", "multitask")
 
@@ -133,6 +138,33 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
 
     __metadata_request__fit = {"X_source": True, "y_source": True}
 
+    _parameter_constraints = {
+        "hidden_layer_sizes": [LayerWidths()],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "module": [None, TorchModuleClass()],
+        "strategy": [StrOptions(set(STRATEGIES))],
+        "source_weight": [Interval(Real, 0, None, closed="left")],
+        "reuse_source_head": ["boolean"],
+        **{f"{phase}_{name}": [constraint]
+           for phase in ("pretrain", "finetune")
+           for name, constraint in (
+               ("epochs", Count(1, None, closed="left")),
+               ("lr", Interval(Real, 0, None, closed="neither")),
+               ("batch_size", Count(1, None, closed="left")),
+               ("weight_decay", Interval(Real, 0, None, closed="left")),
+           )},
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Count(1, None, closed="left")],
+        "memory": [None, str, PathLike(), HasMethods(["cache"])],
+        "device": [TorchDevice()],
+        "n_threads": [None, Count(1, None, closed="left")],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
     def __init__(
         self,
         hidden_layer_sizes=(256, 128),
@@ -240,21 +272,17 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
             return self._fit(X, y, X_source, y_source)
 
     def _fit(self, X, y, X_source, y_source):
-        _check_numbers(X, "X")
-        _check_numbers(y, "y")
-        # y before validate_data, whose own check would not say which row.
-        _check_finite(np.asarray(y, dtype=np.float64), "y")
-        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64,
-                             ensure_all_finite=False, ensure_min_samples=0)
-        _check_finite(X, "X")
+        X, y = check_target(self, X, y, reset=True)
         if X.shape[0] < 2:
             raise ValueError(
                 f"n_samples={X.shape[0]}: Sim2RealRegressor needs at least 2 target samples "
                 f"in X, got {X.shape[0]} sample(s)."
             )
-        X_source, y_source = self._check_source(X_source, y_source, X)
+        X_source, y_source = check_source(
+            X_source, y_source, n_features=self.n_features_in_,
+            feature_names=getattr(self, "feature_names_in_", None), target=X)
         pretrain_seed, train_seed = check_random_state(self.random_state).randint(0, 2**31 - 1, size=2)
-        device = self._check_device()
+        device = check_device(self.device)
 
         self.n_source_samples_ = 0 if X_source is None else len(X_source)
         self.n_source_tasks_ = 0 if y_source is None else y_source.shape[1]
@@ -267,7 +295,7 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
 
         joint = self.strategy == "multitask" and X_source is not None
         with _seeded(train_seed):
-            self.net_, self.finetune_history_ = train_phase(
+            self.net_, self.finetune_history_ = _train_phase(
                 network, _tensor(X_train, device), _tensor(Y_train, device),
                 tasks=slice(0, n_tasks) if joint else slice(n_tasks - 1, n_tasks),
                 task_weights=[float(self.source_weight)] * (n_tasks - 1) + [1.0] if joint else None,
@@ -329,11 +357,9 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         y_pred : ndarray of shape (n_samples,)
         """
         check_is_fitted(self, "net_")
-        _check_numbers(X, "X")
-        X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=False)
-        _check_finite(X, "X")
+        X = check_target(self, X, reset=False)
         with torch_threads(self.n_threads):
-            output = predict_tensor(self.net_, _tensor(X, self.net_.device))
+            output = _predict_tensor(self.net_, _tensor(X, self.net_.device))
         return output[:, -1].astype(np.float64) * self.target_scale_ + self.target_mean_
 
     def predict_source(self, X):
@@ -349,11 +375,9 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         check_is_fitted(self, "net_")
         if self.n_source_tasks_ == 0:
             raise ValueError("This model was fitted without a source: it has no source outputs.")
-        _check_numbers(X, "X")
-        X = validate_data(self, X, reset=False, dtype=np.float64, ensure_all_finite=False)
-        _check_finite(X, "X")
+        X = check_target(self, X, reset=False)
         with torch_threads(self.n_threads):
-            output = predict_tensor(self.net_, _tensor(X, self.net_.device))[:, :-1]
+            output = _predict_tensor(self.net_, _tensor(X, self.net_.device))[:, :-1]
         return output * self.source_scale_ + self.source_mean_
 
     # -- helpers --
@@ -364,83 +388,7 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
                 f"Sim2RealRegressor got unexpected keyword arguments {self._unexpected_params}; "
                 "parameters of a custom body are given as module__<name>."
             )
-        if self.strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {STRATEGIES}, got {self.strategy!r}.")
-        if self.module is None and self.activation not in ACTIVATIONS:
-            raise ValueError(
-                f"activation must be one of {sorted(ACTIVATIONS)}, got {self.activation!r}."
-            )
-        for name in ("pretrain_epochs", "finetune_epochs", "pretrain_batch_size",
-                     "finetune_batch_size", "n_iter_no_change"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(f"{name} must be a positive integer, got {value!r}.")
-        for name in ("pretrain_lr", "finetune_lr"):
-            value = getattr(self, name)
-            if not isinstance(value, numbers.Real) or not value > 0:
-                raise ValueError(f"{name} must be a positive number, got {value!r}.")
-        if not 0 <= self.dropout < 1:
-            raise ValueError(f"dropout must be in [0, 1), got {self.dropout!r}.")
-        if self.n_threads is not None and (
-            not isinstance(self.n_threads, numbers.Integral) or self.n_threads < 1
-        ):
-            raise ValueError(f"n_threads must be a positive integer or None, got {self.n_threads!r}.")
-        if not 0 < self.validation_fraction < 1:
-            raise ValueError(
-                f"validation_fraction must be in (0, 1), got {self.validation_fraction!r}."
-            )
-
-    def _check_device(self):
-        device = str(self.device)
-        if device.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(f"device={self.device!r} but torch finds no CUDA device here.")
-        return device
-
-    def _check_source(self, X_source, y_source, X):
-        wrapped = isinstance(X_source, tuple)
-        X_source = unwrap_source(X_source, "X_source")
-        y_source = unwrap_source(y_source, "y_source")
-        if X_source is None and y_source is None:
-            return None, None
-        if X_source is None or y_source is None:
-            missing = "y_source" if y_source is None else "X_source"
-            given = "X_source" if y_source is None else "y_source"
-            raise ValueError(f"{given} was given without {missing}: pass both or neither.")
-        names = getattr(X_source, "columns", None)
-        _check_numbers(X_source, "X_source")
-        _check_numbers(y_source, "y_source")
-        X_source = check_array(X_source, dtype=np.float64, input_name="X_source",
-                               ensure_all_finite=False, ensure_min_samples=0)
-        if len(X_source) == 0:
-            raise ValueError("X_source has 0 rows: pass at least one source row, or "
-                             "X_source=None and y_source=None for direct learning.")
-        y_source = check_array(
-            y_source, dtype=np.float64, ensure_2d=False, input_name="y_source",
-            ensure_all_finite=False,
-        )
-        _check_finite(X_source, "X_source")
-        _check_finite(y_source, "y_source")
-        if y_source.ndim == 1:
-            y_source = y_source[:, None]
-        if y_source.ndim != 2:
-            raise ValueError(f"y_source must be 1-D or 2-D, got shape {y_source.shape}.")
-        if len(X_source) != len(y_source):
-            raise ValueError(
-                f"X_source and y_source have different numbers of rows: "
-                f"{len(X_source)} and {len(y_source)}."
-            )
-        if X_source.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X_source has {X_source.shape[1]} features but X has {self.n_features_in_}: "
-                "source and target must be in the same representation (featurize both "
-                "with the same steps, e.g. make_sim2real_pipeline)."
-            )
-        target_names = getattr(self, "feature_names_in_", None)
-        if names is not None and target_names is not None and list(names) != list(target_names):
-            raise ValueError("X_source's column names differ from X's: "
-                             f"{list(names)[:5]}... vs {list(target_names)[:5]}...")
-        warn_if_source_may_be_sliced(X_source, X, wrapped)
-        return X_source, y_source
+        self._validate_params()
 
     def _settings(self, phase):
         return {
@@ -517,7 +465,7 @@ def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose
     Y = (y_source - source_mean) / source_scale
     with _seeded(seed):
         network = _build_network(body_spec)
-        _, history = train_phase(
+        _, history = _train_phase(
             network, _tensor(X_source, device), _tensor(Y, device),
             tasks=slice(0, body_spec["n_tasks"] - 1), settings=settings,
             seed=seed, device=device, verbose=verbose,
@@ -529,67 +477,6 @@ def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose
     state = {k: v.detach().cpu().numpy().copy() for k, v in network.state_dict().items()}
     return {"state": state, "history": history,
             "source_mean": source_mean, "source_scale": source_scale}
-
-
-# The network computes in float32: a finite float64 beyond this becomes inf.
-_FLOAT32_MAX = float(np.finfo(np.float32).max)
-
-
-def _check_numbers(value, name):
-    """Refuse text (or other non-numbers) in a numeric argument, naming the first bad cell.
-
-    Arrays and frames that are already numeric are not copied.
-    """
-    if value is None or scipy.sparse.issparse(value):
-        return  # validate_data's own messages (y is required, sparse is refused)
-    dtypes = getattr(value, "dtypes", None)
-    if dtypes is not None and all(np.issubdtype(d, np.number) or np.issubdtype(d, np.bool_)
-                                  for d in np.atleast_1d(np.asarray(dtypes, dtype=object))):
-        return
-    if isinstance(value, np.ndarray) and value.dtype.kind in "biufc":
-        return  # complex: check_array's own message ("Complex data not supported")
-    try:
-        np.asarray(value, dtype=np.float64)
-        return  # numbers (lists, object arrays of numbers): fine
-    except (TypeError, ValueError):
-        pass  # find the cell, cell by cell: slow, but only on the way to an error
-    cells = np.asarray(value, dtype=object)
-    if cells.ndim == 0:
-        return  # a scalar: validate_data says that an array is expected
-    for index in np.ndindex(cells.shape):
-        try:
-            float(cells[index])
-        except (TypeError, ValueError) as exc:
-            # Python's own split: TypeError for a non-number type, ValueError for bad text.
-            where = f"row {index[0]}" + (f", column {index[1]}" if len(index) > 1 else "")
-            raise type(exc)(
-                f"{name} must hold numbers; {where} holds {cells[index]!r} ({exc}). "
-                "Featurize text (SMILES, formulas) first, e.g. in make_sim2real_pipeline."
-            ) from None
-
-
-def _check_finite(array, name):
-    """Refuse NaN, infinity and values beyond float32, naming the first bad row."""
-    if array.ndim == 0:
-        return  # not an array: validate_data says so
-    bad = ~(np.abs(array) <= _FLOAT32_MAX)  # True for NaN too
-    if not bad.any():
-        return
-    index = np.unravel_index(np.argmax(bad), array.shape)
-    value = float(array[index])
-    where = f"row {index[0]}" + (f", column {index[1]}" if array.ndim > 1 else "")
-    count = int(bad.reshape(len(array), -1).any(axis=1).sum())
-    if np.isnan(value):
-        what, hint = "NaN", "impute or drop those rows first"
-    elif np.isinf(value):
-        what, hint = "infinity", "impute or drop those rows first"
-    else:
-        what, hint = f"{value:.3g}", ("the network computes in float32, whose largest value "
-                                      "is about 3.4e38: scale the values first")
-    raise ValueError(
-        f"Input {name} contains {what} at {where} ({count} row(s) in all). "
-        f"Sim2RealRegressor needs finite values: {hint}."
-    )
 
 
 def _build_network(spec):
@@ -607,20 +494,6 @@ def _scaling(Y):
 
 def _tensor(array, device):
     return torch.as_tensor(np.ascontiguousarray(array, dtype=np.float32), device=device)
-
-
-@contextmanager
-def torch_threads(n_threads):
-    """Run with ``n_threads`` torch CPU threads, then restore the previous number."""
-    if n_threads is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(int(n_threads))
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 @contextmanager

@@ -2,11 +2,12 @@
 
 Materials datasets are small matrices that fit in memory many times over, and
 the networks are small: per-batch Python overhead (a DataLoader collating one
-sample at a time, callbacks and a host synchronisation per batch) costs more
-than the arithmetic. So the net here keeps skorch's machinery where it pays
-(initialisation, ``optimizer__``-style parameters, history, callbacks such as
-``EarlyStopping``, prediction) and replaces the per-batch part with slices of
-tensors and one loss synchronisation per epoch.
+sample at a time, and a host synchronisation per batch to record the loss)
+costs more than the arithmetic. So the net here keeps skorch's machinery where
+it pays (initialisation, ``optimizer__``-style parameters, history, callback
+notifications, prediction) and replaces the per-batch data path with slices
+of tensors and one loss synchronisation per epoch. Everything here is private
+to the regressor.
 """
 
 import math
@@ -26,14 +27,14 @@ PREDICT_BATCH_SIZE = 4096
 
 
 class _NonFiniteLoss(Exception):
-    """Internal: raised inside skorch's loop, turned into TrainingDivergedError by train_phase."""
+    """Internal: raised inside skorch's loop, turned into TrainingDivergedError by _train_phase."""
 
     def __init__(self, which, epoch, loss):
         super().__init__(which, epoch, loss)
         self.which, self.epoch, self.loss = which, epoch, loss
 
 
-class TensorBatches:
+class _TensorBatches:
     """Mini-batches sliced from a dataset whose ``X`` and ``y`` are tensors.
 
     A skorch ``iterator_train``/``iterator_valid`` replacement for
@@ -56,7 +57,7 @@ class TensorBatches:
     --------
     >>> import torch
     >>> from skorch.dataset import Dataset
-    >>> batches = TensorBatches(Dataset(torch.zeros(5, 2), torch.zeros(5, 1)), batch_size=2)
+    >>> batches = _TensorBatches(Dataset(torch.zeros(5, 2), torch.zeros(5, 1)), batch_size=2)
     >>> [len(X) for X, y in batches]
     [2, 3]
     """
@@ -91,12 +92,16 @@ class TensorBatches:
         return len(list(self._bounds(len(self.X))))
 
 
-class TensorNet(NeuralNet):
+class _TensorNet(NeuralNet):
     """skorch ``NeuralNet`` with a lean per-batch step and per-epoch loss records.
 
     Per epoch it records ``train_loss`` (and ``valid_loss`` when a validation
     set is given) as the sample-weighted mean over batches, synchronising with
-    the device once per epoch rather than once per batch.
+    the device once per epoch rather than once per batch. skorch's
+    notifications (``on_epoch_begin``/``end``, ``on_batch_begin``/``end`` with
+    the batch, the loss tensor and ``y_pred``) are all sent, so callbacks work;
+    skorch's default per-batch loss recorders are switched off instead
+    (``_make_net``), because they would read every batch's loss to the host.
     """
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
@@ -107,9 +112,14 @@ class TensorNet(NeuralNet):
         count = 0
         with torch.set_grad_enabled(training):
             for batch in iterator:
-                loss = step_fn(batch, **fit_params)["loss"]
-                total += loss.detach() * len(batch[0])
+                # skorch's per-batch notifications, which callbacks (schedulers,
+                # loggers, scorers) rely on; unlike skorch's loop, no per-batch
+                # ``loss.item()``: the loss stays on the device until the epoch ends.
+                self.notify("on_batch_begin", batch=batch, training=training)
+                step = step_fn(batch, **fit_params)
+                total += step["loss"].detach() * len(batch[0])
                 count += len(batch[0])
+                self.notify("on_batch_end", batch=batch, training=training, **step)
         loss = float(total / count)  # the one host synchronisation of the epoch
         if not math.isfinite(loss):
             # Stop here: later epochs would only turn every weight into NaN.
@@ -119,17 +129,19 @@ class TensorNet(NeuralNet):
     def train_step(self, batch, **fit_params):
         X, y = batch
         self.optimizer_.zero_grad(set_to_none=True)
-        loss = self.criterion_(self.module_(X), y)
+        y_pred = self.module_(X)
+        loss = self.criterion_(y_pred, y)
         loss.backward()
         self.optimizer_.step()
-        return {"loss": loss}
+        return {"loss": loss, "y_pred": y_pred}
 
     def validation_step(self, batch, **fit_params):
         X, y = batch
-        return {"loss": self.criterion_(self.module_(X), y)}
+        y_pred = self.module_(X)
+        return {"loss": self.criterion_(y_pred, y), "y_pred": y_pred}
 
 
-def make_net(network, *, epochs, lr, batch_size, weight_decay, criterion, seed,
+def _make_net(network, *, epochs, lr, batch_size, weight_decay, criterion, seed,
              device, validation=None, n_iter_no_change=10, verbose=0):
     """Build the skorch net that trains ``network`` for one phase.
 
@@ -144,7 +156,7 @@ def make_net(network, *, epochs, lr, batch_size, weight_decay, criterion, seed,
                 sink=print if verbose >= 2 else (lambda *a, **k: None),
             ))
         )
-    return TensorNet(
+    return _TensorNet(
         module=network,
         criterion=criterion,
         optimizer=torch.optim.Adam,
@@ -156,10 +168,10 @@ def make_net(network, *, epochs, lr, batch_size, weight_decay, criterion, seed,
         lr=lr,
         max_epochs=epochs,
         batch_size=batch_size,
-        iterator_train=TensorBatches,
+        iterator_train=_TensorBatches,
         iterator_train__shuffle=True,
         iterator_train__seed=int(seed),
-        iterator_valid=TensorBatches,
+        iterator_valid=_TensorBatches,
         iterator_valid__batch_size=PREDICT_BATCH_SIZE,
         # The validation rows are chosen by the regressor (an explicit
         # fraction), never skorch's silent default 20% holdout.
@@ -176,7 +188,7 @@ def make_net(network, *, epochs, lr, batch_size, weight_decay, criterion, seed,
     )
 
 
-def train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, device, verbose=0,
+def _train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, device, verbose=0,
                 phase="training", lr_param="lr"):
     """Train the outputs ``tasks`` of ``network`` on ``X, Y`` (tensors) for one phase.
 
@@ -190,7 +202,7 @@ def train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, devi
     validation = None
     if settings["early_stopping"]:
         X, Y, validation = _split_validation(X, Y, settings["validation_fraction"], seed)
-    net = make_net(
+    net = _make_net(
         network, epochs=settings["epochs"], lr=settings["lr"],
         batch_size=settings["batch_size"], weight_decay=settings["weight_decay"],
         criterion=criterion, seed=seed, device=device, validation=validation,
@@ -226,7 +238,7 @@ def _split_validation(X, Y, fraction, seed):
     return X[train], Y[train], (X[valid], Y[valid])
 
 
-def predict_tensor(net, X):
+def _predict_tensor(net, X):
     """Evaluate the fitted net's module on ``X`` (tensor) in large batches, in eval mode."""
     module = net.module_
     module.eval()
