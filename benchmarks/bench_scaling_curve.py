@@ -34,7 +34,7 @@ from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import ShuffleSplit
 
 from sim2real_sklearn import scaling_curve
-from sim2real_sklearn.scaling._curve import _trial_seeds
+from sim2real_sklearn.scaling._study import trial_seeds as _trial_seeds
 
 
 def make_data(n_source, n_target, n_features, seed=0):

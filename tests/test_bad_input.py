@@ -137,9 +137,28 @@ CASES = [
     case("regressor", "source-as-2-tuple", lambda: fit_source(X_source=(X_SRC, X_SRC)),
          ValueError, "X_source given as a tuple must hold exactly one array"),
     case("regressor", "epochs-0", lambda: tiny().set_params(finetune_epochs=0).fit(X, Y),
-         ValueError, "finetune_epochs must be a positive integer, got 0"),
+         ValueError, "The 'finetune_epochs' parameter of Sim2RealRegressor must be an int in "
+                     "the range [1, inf). Got 0 instead."),
     case("regressor", "lr-negative", lambda: tiny().set_params(pretrain_lr=-1.0).fit(X, Y),
-         ValueError, "pretrain_lr must be a positive number, got -1.0"),
+         ValueError, "The 'pretrain_lr' parameter of Sim2RealRegressor must be a float in the "
+                     "range (0.0, inf). Got -1.0 instead."),
+    # Values once accepted silently (or failing deep inside torch), each refused by name.
+    *[case("regressor", f"{name}={value!r}", lambda name=name, value=value:
+           tiny().set_params(**{name: value}).fit(X, Y),
+           exception, f"The '{name}' parameter of Sim2RealRegressor must be")
+      for name, value, exception in [
+          ("source_weight", -5, ValueError),
+          ("batch_norm", "yes", TypeError),
+          ("early_stopping", "no", TypeError),
+          ("hidden_layer_sizes", (0,), ValueError),
+          ("hidden_layer_sizes", 64, TypeError),
+          ("verbose", "loud", TypeError),
+          ("finetune_weight_decay", -1, ValueError),
+          ("device", "tpu", ValueError),
+          ("module", "MLPBody", TypeError),
+          ("n_threads", 0, ValueError),
+          ("memory", 3, TypeError),
+      ]],
     # -- FitOnSource ----------------------------------------------------------
     case("FitOnSource", "inf-in-X_source",
          lambda: FitOnSource(StandardScaler()).fit(X, X_source=with_value(X_SRC, (1, 1), np.inf)),
@@ -175,14 +194,14 @@ CASES = [
          ValueError, "row 1 ('')"),
     # -- scaling_curve --------------------------------------------------------
     case("scaling_curve", "nan-in-y_sim", lambda: curve(y_sim=with_value(Y_SRC, 13, np.nan)),
-         ValueError, "y_sim contains nan at row 13"),
+         ValueError, "Input y_sim contains NaN at row 13"),
     case("scaling_curve", "inf-in-y_exp", lambda: curve(y_exp=with_value(Y, 6, np.inf)),
-         ValueError, "y_exp contains inf at row 6"),
+         ValueError, "Input y_exp contains infinity at row 6"),
     case("scaling_curve", "nan-in-X_sim", lambda: curve(X_sim=with_value(X_SRC, (21, 2), np.nan)),
-         ValueError, "X_sim contains nan at row 21"),
+         ValueError, "Input X_sim contains NaN at row 21, column 2"),
     case("scaling_curve", "nan-in-X_exp-frame",
          lambda: curve(X_exp=pd.DataFrame(with_value(X, (8, 0), np.nan))),
-         ValueError, "X_exp contains nan at row 8"),
+         ValueError, "Input X_exp contains NaN at row 8, column 0"),
     case("scaling_curve", "text-in-y_exp", lambda: curve(y_exp=with_value(Y, 2, "n/a")),
          ValueError, "y_exp must hold numbers; row 2 holds 'n/a'"),
     case("scaling_curve", "y_exp-3-D", lambda: curve(y_exp=Y[:, None, None]),
@@ -204,7 +223,8 @@ CASES = [
     case("scaling_curve", "text-sizes", lambda: curve(source_sizes=["10", "20"]),
          ValueError, "source_sizes must hold ints or floats"),
     case("scaling_curve", "n_trials-0", lambda: curve(n_trials=0),
-         ValueError, "n_trials must be a positive integer; got 0"),
+         ValueError, "The 'n_trials' parameter of scaling_curve must be None or an int in "
+                     "the range [1, inf). Got 0 instead."),
     case("scaling_curve", "every-fit-fails",
          lambda: curve(X_exp=np.array([["a", "b", "c"]] * 20)),
          ValueError, "All 6 fits failed, the baseline too"),
@@ -323,7 +343,7 @@ CLI_CASES = [
     (["--sizes", "5", "10", "20"], {"input_col": ("--formula-col", "formula")},
      "row 5: formula='Xx2' is not valid"),
     (["--sizes", "5", "10", "20"], {"input_col": ("--feature-cols", "a,b")},
-     "row 5: non-numeric or missing feature"),
+     "row 5: b='x' is not a number"),
     (["--sizes", "5", "10", "20"], {"input_col": ("--feature-cols", "a,c")},
      "column 'c' not found"),
     (["--formula-col", "formula"], {}, "give exactly one of --smiles-col, --formula-col"),

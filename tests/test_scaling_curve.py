@@ -275,7 +275,7 @@ def test_target_sizes_are_checked_against_the_smallest_train_part(data):
 
 @pytest.mark.parametrize("n_trials", [0, -1, 2.5, True])
 def test_bad_n_trials_is_rejected(data, n_trials):
-    with pytest.raises(ValueError, match="n_trials must be a positive integer"):
+    with pytest.raises(ValueError, match="The 'n_trials' parameter of scaling_curve must be"):
         scaling_curve(RidgeTransfer(), *data, source_sizes=[10], n_trials=n_trials)
 
 
@@ -287,8 +287,8 @@ def test_bad_n_trials_is_rejected(data, n_trials):
         (lambda d: {**d, "source_groups": np.zeros(10)}, "source_groups has 10 rows"),
         (lambda d: {**d, "score_groups": np.zeros(10)}, "score_groups has 10 rows"),
         (lambda d: {**d, "source_groups": np.zeros(300)}, "source_groups needs target_groups"),
-        (lambda d: {**d, "error_score": "ignore"}, "error_score must be"),
-        (lambda d: {**d, "random_state": -3}, "random_state must be"),
+        (lambda d: {**d, "error_score": "ignore"}, "The 'error_score' parameter of scaling_curve"),
+        (lambda d: {**d, "random_state": -3}, "The 'random_state' parameter of scaling_curve"),
         (lambda d: {**d, "cv": GroupShuffleSplit(2), "target_groups": np.arange(60),
                     "source_groups": np.arange(300), "n_trials": 3},
          "cv yields 2 splits but n_trials=3"),

@@ -10,34 +10,38 @@ Protocol of one trial (Minami et al., npj Comput. Mater. 11, 146, 2025):
 a random split of the experimental data, a random permutation of the
 simulation data whose prefixes give nested subsets for every size, one fit
 per size (pretrain and fine-tune), the error on the experimental test part.
+The study, its trials and the fit of one cell are in :mod:`._study`; the
+checkpoints in :mod:`._checkpoint`.
 """
 
-import copy
-import json
-import numbers
-import os
 import sys
-import tempfile
 import time
-import traceback
 import warnings
-from contextlib import contextmanager
-from itertools import islice
+from numbers import Integral, Real
 
 import joblib
 import numpy as np
+from sklearn import config_context
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, clone
 from sklearn.exceptions import FitFailedWarning
-from sklearn.metrics import check_scoring
-from sklearn.model_selection import ShuffleSplit, check_cv
-from sklearn.utils import _safe_indexing, get_tags
-from sklearn import config_context
+from sklearn.metrics import check_scoring, get_scorer_names
+from sklearn.model_selection import check_cv
+from sklearn.utils import get_tags
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    RealNotInt,
+    StrOptions,
+    validate_params,
+)
 from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _num_samples, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
+from .._validation import Count, PathLike, check_same_rows, check_study_data, unwrap_source
+from ._checkpoint import CellStore, cell_name, study_key, write_atomically
 from ._result import ScalingCurveResult
-from .._validation import unwrap_source
+from ._study import Study, draw_trials, fit_and_score_cell, root_entropy
 
 __all__ = ["scaling_curve", "ScalingCurve"]
 
@@ -47,7 +51,40 @@ DEFAULT_SOURCE_SIZES = (0.01, 0.03, 0.1, 0.3, 1.0)
 
 _FIT_PARAMS = ("X_source", "y_source")
 
+# The options of a study, shared by scaling_curve and ScalingCurve.
+_STUDY_CONSTRAINTS = {
+    "source_sizes": ["array-like"],
+    "n_trials": [None, Count(1, None, closed="left")],
+    "test_size": [Interval(RealNotInt, 0, 1, closed="neither"),
+                  Count(1, None, closed="left")],
+    "cv": ["cv_object"],
+    "target_sizes": [None, "array-like"],
+    "scoring": [None, StrOptions(set(get_scorer_names())), callable],
+    "error_score": [StrOptions({"raise"}), Real],
+    "return_times": ["boolean"],
+    "n_jobs": [None, Integral],
+    "pre_dispatch": [Integral, str],
+    "verbose": ["verbose"],
+    # Any non-negative int: a result records its root seed (up to 2**63) to repeat the run.
+    "random_state": [None, Interval(Integral, 0, None, closed="left"), np.random.RandomState],
+    "checkpoint_dir": [None, str, PathLike()],
+}
 
+
+@validate_params(
+    {
+        "estimator": [HasMethods(["fit", "predict"])],
+        "X_sim": ["array-like", tuple],
+        "y_sim": ["array-like", tuple],
+        "X_exp": ["array-like"],
+        "y_exp": ["array-like"],
+        "source_groups": [None, "array-like"],
+        "target_groups": [None, "array-like"],
+        "score_groups": [None, "array-like"],
+        **_STUDY_CONSTRAINTS,
+    },
+    prefer_skip_nested_validation=False,  # the estimator's own checks still run
+)
 def scaling_curve(
     estimator,
     X_sim,
@@ -224,98 +261,13 @@ def scaling_curve(
     >>> bool(result.scores[-1].mean() < result.baseline_scores.mean())
     True
     """
-    X_sim, y_sim = unwrap_source(X_sim, "X_sim"), unwrap_source(y_sim, "y_sim")
-    data = _check_data(X_sim, y_sim, X_exp, y_exp, source_groups, target_groups,
-                       score_groups)
     _check_estimator_takes_source(estimator)
-    _check_values(X_sim, y_sim, X_exp, y_exp, estimator)
-    _check_error_score(error_score)
-    n_trials = _check_n_trials(n_trials, cv, data["target_groups"])
-    entropy = _root_entropy(random_state)
-    scorer = check_scoring(estimator, scoring=scoring or "neg_mean_absolute_error")
-    # A scorer's sign is -1 for errors ("neg_*"); multiplying by it stores them
-    # as positive errors, which is what a power law of the error needs.
-    sign = getattr(scorer, "_sign", 1)
-    trials = _draw_trials(data, n_trials, test_size, cv, entropy)
-    n_available = data["n_source"] - max(t["n_dropped"] for t in trials)
-    if n_available < 1:
-        raise ValueError(
-            "The leakage guard leaves no source rows in some trial: every "
-            "source_groups label occurs in an experimental test part."
-        )
-    sizes = _translate_sizes(source_sizes, n_available, "source_sizes",
-                             "available source rows")
-    n_train_min = min(len(t["train"]) for t in trials)
-    tsizes = None if target_sizes is None else _translate_sizes(
-        target_sizes, n_train_min, "target_sizes", "rows in the smallest train part")
-    labels = _group_labels(data["score_groups"])
-
-    cells = [
-        (s, t, k)
-        for k in range(n_trials)
-        for t in range(1 if tsizes is None else len(tsizes))
-        for s in range(len(sizes) + 1)  # s == 0: the baseline
-    ]
-    store = _CellStore.open(checkpoint_dir, estimator, data, entropy, test_size,
-                            cv, scoring, tsizes is not None)
-    done = {c: store.read(_cell_name(c, sizes, tsizes)) for c in cells}
-    done = {c: v for c, v in done.items() if v is not None}
-    todo = [c for c in cells if c not in done]
-    if verbose:
-        _say(f"{len(sizes)} source sizes {sizes.tolist()} x {n_trials} trials"
-             + ("" if tsizes is None else f" x target sizes {tsizes.tolist()}")
-             + f": {len(cells)} fits, {len(done)} read from the checkpoint.")
-
-    parallel = Parallel(n_jobs=n_jobs, pre_dispatch=pre_dispatch,
-                        return_as="generator")
-    one_thread = joblib.effective_n_jobs(n_jobs) != 1
-    jobs = (
-        delayed(_fit_and_score_cell)(
-            clone(estimator), X_sim, y_sim, X_exp, y_exp,
-            source_groups=data["source_groups"],
-            trial=trials[k],
-            n_source=0 if s == 0 else int(sizes[s - 1]),
-            n_target=None if tsizes is None else int(tsizes[t]),
-            scorer=scorer, sign=sign,
-            score_groups=data["score_groups"], labels=labels,
-            error_score=error_score, one_thread=one_thread,
-            checkpoint=store.path(_cell_name((s, t, k), sizes, tsizes)),
-        )
-        for s, t, k in todo
-    )
-    start = time.perf_counter()
-    for i, (cell, out) in enumerate(zip(todo, parallel(jobs)), 1):
-        done[cell] = out
-        if verbose:
-            _report_progress(verbose, i, len(todo), cell, sizes, out, start)
-
-    _warn_failures(done, cells, sizes, tsizes, error_score)
-    return _assemble(done, sizes, tsizes, trials, labels, entropy, scorer, scoring,
-                     sign, return_times, estimator, test_size, cv, len(cells) - len(todo))
-
-
-# -- validation ----------------------------------------------------------
-
-
-def _check_data(X_sim, y_sim, X_exp, y_exp, source_groups, target_groups, score_groups):
-    """Check that paired arguments have matching lengths; return them as a dict."""
-    n_source, n_target = _num_samples(X_sim), _num_samples(X_exp)
-    for name, n, minimum in (("X_sim", n_source, 1), ("X_exp", n_target, 2)):
-        if n < minimum:
-            raise ValueError(f"{name} has {n} rows; a scaling curve needs at least {minimum}.")
-    pairs = [
-        ("y_sim", y_sim, "X_sim", n_source),
-        ("y_exp", y_exp, "X_exp", n_target),
-        ("source_groups", source_groups, "X_sim", n_source),
-        ("target_groups", target_groups, "X_exp", n_target),
-        ("score_groups", score_groups, "X_exp", n_target),
-    ]
-    for name, value, ref, n in pairs:
-        if value is not None and _num_samples(value) != n:
-            raise ValueError(
-                f"{name} has {_num_samples(value)} rows but {ref} has {n}; "
-                "they must describe the same rows."
-            )
+    X_sim, y_sim, X_exp, y_exp = check_study_data(
+        X_sim, y_sim, X_exp, y_exp, allow_nan_X=get_tags(estimator).input_tags.allow_nan)
+    for name, value, ref, n in (("source_groups", source_groups, "X_sim", len(y_sim)),
+                                ("target_groups", target_groups, "X_exp", len(y_exp)),
+                                ("score_groups", score_groups, "X_exp", len(y_exp))):
+        check_same_rows(name, value, ref, n)
     # target_groups alone only groups the splits of ``cv`` (no leakage guard);
     # source_groups alone would guard nothing, so it is an error.
     if source_groups is not None and target_groups is None:
@@ -323,74 +275,104 @@ def _check_data(X_sim, y_sim, X_exp, y_exp, source_groups, target_groups, score_
             "source_groups needs target_groups: the leakage guard drops the "
             "source rows whose group is in a trial's experimental test part."
         )
-    as_array = lambda v: None if v is None else np.asarray(v)  # noqa: E731
-    return {
-        "n_source": n_source,
-        "n_target": n_target,
-        "source_groups": as_array(source_groups),
-        "target_groups": as_array(target_groups),
-        "score_groups": as_array(score_groups),
-        "fingerprint_parts": (X_sim, y_sim, X_exp, y_exp, source_groups,
-                              target_groups, score_groups),
-    }
+    scorer = check_scoring(estimator, scoring=scoring or "neg_mean_absolute_error")
+    score_groups = None if score_groups is None else np.asarray(score_groups)
+    study = Study(
+        X_source=X_sim, y_source=y_sim, X_target=X_exp, y_target=y_exp,
+        source_groups=None if source_groups is None else np.asarray(source_groups),
+        target_groups=None if target_groups is None else np.asarray(target_groups),
+        score_groups=score_groups, score_labels=_group_labels(score_groups),
+        # A scorer's sign is -1 for errors ("neg_*"); multiplying by it stores
+        # them as positive errors, which is what a power law of the error needs.
+        scorer=scorer, sign=getattr(scorer, "_sign", 1), error_score=error_score,
+        one_thread=joblib.effective_n_jobs(n_jobs) != 1,
+    )
+    if n_trials is None:
+        n_trials = 10 if cv is None else check_cv(cv).get_n_splits(groups=study.target_groups)
+    entropy = root_entropy(random_state)
+    trials = draw_trials(study, n_trials, test_size, cv, entropy)
+    n_available = study.n_source - max(t.n_dropped for t in trials)
+    if n_available < 1:
+        raise ValueError(
+            "The leakage guard leaves no source rows in some trial: every "
+            "source_groups label occurs in an experimental test part."
+        )
+    sizes = _translate_sizes(source_sizes, n_available, "source_sizes",
+                             "available source rows")
+    tsizes = None if target_sizes is None else _translate_sizes(
+        target_sizes, min(len(t.train) for t in trials), "target_sizes",
+        "rows in the smallest train part")
+
+    # A cell: (source size index, 0 being the baseline; target size index; trial).
+    cells = [(s, t, k) for k in range(n_trials)
+             for t in range(1 if tsizes is None else len(tsizes))
+             for s in range(len(sizes) + 1)]
+
+    def sizes_of(cell):
+        s, t, _ = cell
+        return (0 if s == 0 else int(sizes[s - 1]), None if tsizes is None else int(tsizes[t]))
+
+    def name_of(cell):
+        return cell_name(*sizes_of(cell), trial=cell[2])
+
+    store = CellStore.open(checkpoint_dir, study_key(
+        estimator, (X_sim, y_sim, X_exp, y_exp, source_groups, target_groups, score_groups),
+        entropy, test_size if cv is None else cv, scoring, tsizes is not None))
+    done = {c: store.read(name_of(c)) for c in cells}
+    done = {c: v for c, v in done.items() if v is not None}
+    todo = [c for c in cells if c not in done]
+    if verbose:
+        _say(f"{len(sizes)} source sizes {sizes.tolist()} x {n_trials} trials"
+             + ("" if tsizes is None else f" x target sizes {tsizes.tolist()}")
+             + f": {len(cells)} fits, {len(done)} read from the checkpoint.")
+
+    parallel = Parallel(n_jobs=n_jobs, pre_dispatch=pre_dispatch, return_as="generator")
+    jobs = (delayed(_run_cell)(clone(estimator), study, trials[c[2]], *sizes_of(c),
+                               store.path(name_of(c)))
+            for c in todo)
+    start = time.perf_counter()
+    for i, (cell, out) in enumerate(zip(todo, parallel(jobs)), 1):
+        done[cell] = out
+        if verbose:
+            _report_progress(verbose, i, len(todo), sizes_of(cell)[0], cell[2], out, start)
+
+    _warn_failures(done, cells, sizes_of, error_score)
+    arrays = _stack_cells(done, (len(sizes) + 1, 1 if tsizes is None else len(tsizes), n_trials),
+                          study.score_labels)
+    name = scoring if isinstance(scoring, str) or scoring is None else repr(scoring)
+    return ScalingCurveResult(
+        source_sizes=sizes, target_sizes=tsizes, errors=arrays["errors"],
+        fit_times=arrays["fit_times"] if return_times else None,
+        score_times=arrays["score_times"] if return_times else None,
+        groups=study.score_labels, group_errors=arrays["group_errors"],
+        n_source_dropped=[t.n_dropped for t in trials],
+        n_target_train=[len(t.train) for t in trials],
+        random_state=entropy, scoring=name or "neg_mean_absolute_error",
+        greater_is_better=study.sign > 0, n_reused_cells=len(cells) - len(todo),
+        params={
+            "estimator": repr(estimator),
+            "n_trials": n_trials,
+            "test_size": None if cv is not None else test_size,
+            "cv": None if cv is None else repr(cv),
+            "leakage_guard": trials[0].test_groups is not None,
+        },
+    )
 
 
-def _check_values(X_sim, y_sim, X_exp, y_exp, estimator):
-    """Refuse non-numeric or non-finite targets, and non-finite numeric features.
+def _run_cell(estimator, study, trial, n_source, n_target, checkpoint):
+    """One joblib job: fit and score a cell, and store it if it finished.
 
-    Checked here, on the user's arrays, so that a message names the user's
-    row: inside a cell the estimator only sees a permuted subset, and one bad
-    row would fail every cell that draws it. Features that are not numbers
-    (SMILES, formulas) are the estimator's to check; NaN in numeric features
-    is allowed when the estimator says it handles it (``allow_nan`` tag, e.g.
-    a pipeline starting with an imputer).
+    Stored by the worker itself, so that a killed study keeps every cell that
+    finished, not only those the parent had collected. Failed cells are not
+    stored, so a re-run retries them.
     """
-    for name, y in (("y_sim", y_sim), ("y_exp", y_exp)):
-        try:
-            values = np.asarray(y, dtype=float)
-        except (TypeError, ValueError):
-            row, value = _first_non_number(y)
-            raise ValueError(f"{name} must hold numbers; row {row} holds {value!r}.") from None
-        if values.ndim not in (1, 2):
-            raise ValueError(f"{name} must be 1-D (or 2-D for several properties); "
-                             f"got shape {values.shape}.")
-        _refuse_non_finite(values, name, allow_nan=False)
-    allow_nan = get_tags(estimator).input_tags.allow_nan
-    for name, X in (("X_sim", X_sim), ("X_exp", X_exp)):
-        if _is_numeric(X):
-            _refuse_non_finite(np.asarray(X, dtype=float), name, allow_nan)
+    out = fit_and_score_cell(estimator, study, trial, n_source, n_target)
+    if checkpoint is not None and out["fit_error"] is None:
+        write_atomically(checkpoint, out)
+    return out
 
 
-def _is_numeric(X):
-    dtypes = getattr(X, "dtypes", None)
-    if dtypes is not None:
-        return all(np.issubdtype(d, np.number) for d in np.atleast_1d(np.asarray(dtypes, object)))
-    return isinstance(X, np.ndarray) and X.dtype.kind in "biuf"
-
-
-def _first_non_number(values):
-    cells = np.asarray(values, dtype=object)
-    for index in np.ndindex(cells.shape):
-        try:
-            float(cells[index])
-        except (TypeError, ValueError):
-            return index[0], cells[index]
-    return None, None  # pragma: no cover - only called after a failed conversion
-
-
-def _refuse_non_finite(values, name, allow_nan, chunk=1 << 16):
-    """Raise naming the first row with NaN (unless allowed) or infinity; chunked for big arrays."""
-    for start in range(0, len(values), chunk):
-        block = values[start:start + chunk]
-        bad = np.isinf(block) if allow_nan else ~np.isfinite(block)
-        if bad.any():
-            rows = np.flatnonzero(bad.reshape(len(block), -1).any(axis=1))
-            row = start + int(rows[0])
-            value = float(np.asarray(values[row]).ravel()[bad[rows[0]].ravel()][0])
-            raise ValueError(
-                f"{name} contains {value} at row {row}: every row must be finite "
-                "(drop or impute it first)."
-            )
+# -- checks that the constraints cannot say -----------------------------------
 
 
 def _group_labels(score_groups):
@@ -419,22 +401,6 @@ def _check_estimator_takes_source(estimator):
             "Sim2RealRegressor (or a pipeline ending with it), or call "
             ".set_fit_request(X_source=True, y_source=True) on your regressor."
         )
-
-
-def _check_error_score(error_score):
-    if not (isinstance(error_score, numbers.Number) or error_score == "raise"):
-        raise ValueError(
-            f"error_score must be 'raise' or a number; got {error_score!r}."
-        )
-
-
-def _check_n_trials(n_trials, cv, groups):
-    if n_trials is None:
-        return 10 if cv is None else check_cv(cv).get_n_splits(groups=groups)
-    if not isinstance(n_trials, numbers.Integral) or isinstance(n_trials, bool) \
-            or n_trials < 1:
-        raise ValueError(f"n_trials must be a positive integer; got {n_trials!r}.")
-    return int(n_trials)
 
 
 def _translate_sizes(sizes, n_max, name, what):
@@ -473,272 +439,21 @@ def _translate_sizes(sizes, n_max, name, what):
     return unique
 
 
-# -- seeds and splits -----------------------------------------------------
-
-
-def _root_entropy(random_state):
-    """An int that seeds everything, recorded in the result."""
-    if random_state is None:
-        return int(np.random.SeedSequence().entropy % 2**63)
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(np.iinfo(np.int32).max))
-    if isinstance(random_state, numbers.Integral) and random_state >= 0:
-        return int(random_state)
-    raise ValueError(
-        f"random_state must be None, a non-negative int or a RandomState; got "
-        f"{random_state!r}."
-    )
-
-
-def _trial_seeds(entropy, k):
-    """Seeds of trial k: split, source order, target order, estimator.
-
-    ``SeedSequence(entropy, spawn_key=(k,))`` is the k-th child that
-    ``SeedSequence(entropy).spawn`` would give: independent streams, and
-    trial k's seeds do not depend on how many trials are run.
-    """
-    state = np.random.SeedSequence(entropy, spawn_key=(k,)).generate_state(4)
-    return [int(s) for s in state]
-
-
-def _draw_trials(data, n_trials, test_size, cv, entropy):
-    """Per trial: train/test rows, seeds, test groups and dropped-source count."""
-    if cv is None:
-        splits = []
-        for k in range(n_trials):
-            splitter = ShuffleSplit(1, test_size=test_size,
-                                    random_state=_trial_seeds(entropy, k)[0])
-            splits.append(next(splitter.split(np.zeros(data["n_target"]))))
-    else:
-        splits = _user_splits(cv, data, n_trials, entropy)
-    trials = []
-    for k, (train, test) in enumerate(splits):
-        trial = {"index": k, "train": np.asarray(train), "test": np.asarray(test),
-                 "seeds": _trial_seeds(entropy, k), "test_groups": None, "n_dropped": 0}
-        if data["source_groups"] is not None:
-            trial["test_groups"] = np.unique(data["target_groups"][trial["test"]])
-            trial["n_dropped"] = int(
-                np.isin(data["source_groups"], trial["test_groups"]).sum())
-        trials.append(trial)
-    return trials
-
-
-def _user_splits(cv, data, n_trials, entropy):
-    cv = check_cv(cv)
-    if getattr(cv, "random_state", 0) is None and getattr(cv, "shuffle", True):
-        # Copy: the user's splitter stays untouched; a None seed would make
-        # the study unrepeatable.
-        cv = copy.deepcopy(cv)
-        cv.random_state = int(np.random.SeedSequence(entropy).generate_state(1)[0])
-    X_dummy = np.zeros(data["n_target"])
-    splits = list(islice(cv.split(X_dummy, groups=data["target_groups"]), n_trials))
-    if len(splits) < n_trials:
-        raise ValueError(
-            f"cv yields {len(splits)} splits but n_trials={n_trials}; pass "
-            "n_trials=None or a splitter with more splits."
-        )
-    return splits
-
-
-# -- one cell ---------------------------------------------------------------
-
-
-def _fit_and_score_cell(estimator, X_sim, y_sim, X_exp, y_exp, *, source_groups,
-                        trial, n_source, n_target, scorer, sign, score_groups,
-                        labels, error_score, one_thread, checkpoint):
-    """Fit one (size, trial[, target size]) cell and score it on the test part."""
-    _, seed_source, seed_target, seed_estimator = trial["seeds"]  # split: drawn already
-    train, test = trial["train"], trial["test"]
-    if n_target is not None:
-        train = np.random.default_rng(seed_target).permutation(train)[:n_target]
-    _seed_estimator(estimator, seed_estimator)
-    fit_params = {}
-    if n_source:
-        rows = _source_rows(len(y_sim), seed_source, source_groups,
-                            trial["test_groups"])[:n_source]
-        fit_params = {"X_source": (_safe_indexing(X_sim, rows),),
-                      "y_source": (_safe_indexing(y_sim, rows),)}
-    X_test, y_test = _safe_indexing(X_exp, test), _safe_indexing(y_exp, test)
-    out = {"error": float(error_score) if error_score != "raise" else np.nan,
-           "fit_time": np.nan, "score_time": np.nan, "fit_error": None,
-           "group_errors": None if labels is None else [np.nan] * len(labels)}
-    start = time.perf_counter()
-    try:
-        with _one_torch_thread(one_thread), \
-                config_context(enable_metadata_routing=True):
-            estimator.fit(_safe_indexing(X_exp, train), _safe_indexing(y_exp, train),
-                          **fit_params)
-            out["fit_time"] = time.perf_counter() - start
-            out["error"] = sign * float(scorer(estimator, X_test, y_test))
-            if labels is not None:
-                out["group_errors"] = _group_errors(estimator, X_test, y_test,
-                                                    score_groups[test], labels,
-                                                    scorer, sign)
-            out["score_time"] = time.perf_counter() - start - out["fit_time"]
-    except Exception as exc:
-        if error_score == "raise":
-            raise
-        out["fit_error"] = "".join(traceback.format_exception_only(type(exc), exc))
-        return out
-    if checkpoint is not None:
-        _write_atomically(checkpoint, out)
-    return out
-
-
-def _source_rows(n_source, seed, source_groups, test_groups):
-    """The trial's source order; nested subsets are its prefixes.
-
-    Rows are dropped after permuting so the order of the kept rows is the
-    same whatever the leakage guard removes.
-    """
-    order = np.random.default_rng(seed).permutation(n_source)
-    if test_groups is not None:
-        order = order[~np.isin(source_groups[order], test_groups)]
-    return order
-
-
-def _group_errors(estimator, X_test, y_test, groups, labels, scorer, sign):
-    errors = []
-    for label in labels:
-        rows = np.flatnonzero(groups == label)
-        errors.append(np.nan if rows.size == 0 else sign * float(
-            scorer(estimator, _safe_indexing(X_test, rows), _safe_indexing(y_test, rows))))
-    return errors
-
-
-def _seed_estimator(estimator, seed):
-    """Give every ``random_state`` parameter, at any depth, the trial's seed."""
-    names = [k for k in estimator.get_params(deep=True)
-             if k == "random_state" or k.endswith("__random_state")]
-    estimator.set_params(**dict.fromkeys(names, seed))
-
-
-@contextmanager
-def _one_torch_thread(active):
-    """One torch thread per parallel worker (no oversubscription), then restore.
-
-    torch is only looked up, never imported: an estimator that uses torch has
-    imported it when it was unpickled in the worker, and importing torch for a
-    non-torch estimator would cost seconds per worker.
-    """
-    torch = sys.modules.get("torch") if active else None
-    if torch is None:
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
-# -- checkpoints --------------------------------------------------------------
-
-
-class _CellStore:
-    """One JSON file per finished cell, under a directory named by the study.
-
-    One file per cell, written by the job that computed it, means parallel
-    workers never share a file (skorch#819) and a killed run loses at most
-    the cells in flight.
-    """
-
-    def __init__(self, directory):
-        self.directory = directory
-
-    @classmethod
-    def open(cls, checkpoint_dir, estimator, data, entropy, test_size, cv, scoring,
-             gridded):
-        if checkpoint_dir is None:
-            return cls(None)
-        # Sizes and n_trials are left out: a cell's numbers depend only on its
-        # own (size, trial, target size), so extending a study reuses cells.
-        key = joblib.hash([
-            _params_token(estimator),
-            joblib.hash(data["fingerprint_parts"]),
-            entropy,
-            _token(test_size) if cv is None else _token(cv),
-            _token(scoring),
-            gridded,
-        ])
-        directory = os.path.join(os.fspath(checkpoint_dir), f"study-{key[:16]}")
-        os.makedirs(directory, exist_ok=True)
-        return cls(directory)
-
-    def path(self, name):
-        return None if self.directory is None else os.path.join(self.directory, name)
-
-    def read(self, name):
-        path = self.path(name)
-        if path is None or not os.path.exists(path):
-            return None
-        try:
-            with open(path) as f:
-                return json.load(f)
-        except (OSError, ValueError):
-            return None  # unreadable: compute the cell again
-
-
-def _cell_name(cell, sizes, tsizes):
-    s, t, k = cell
-    n_source = 0 if s == 0 else int(sizes[s - 1])
-    n_target = "all" if tsizes is None else int(tsizes[t])
-    return f"source-{n_source}_target-{n_target}_trial-{k}.json"
-
-
-def _write_atomically(path, payload):
-    """Write to a temporary file then rename: a reader never sees half a cell."""
-    directory = os.path.dirname(path)
-    fd, tmp = tempfile.mkstemp(dir=directory, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            json.dump(payload, f)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def _params_token(estimator):
-    params = estimator.get_params(deep=True)
-    return [type(estimator).__qualname__] + [
-        (k, _token(params[k])) for k in sorted(params)
-    ]
-
-
-def _token(value):
-    """A stable token of a parameter value, across processes."""
-    if isinstance(value, BaseEstimator):
-        # Its parameters are listed separately by get_params(deep=True).
-        return f"{type(value).__module__}.{type(value).__qualname__}"
-    try:
-        return joblib.hash(value)
-    except Exception:  # lambdas and other unpicklable callables
-        code = getattr(value, "__code__", None)
-        if code is not None:
-            return f"{value.__module__}.{value.__qualname__}:{joblib.hash(code.co_code)}"
-        return repr(value)
-
-
-# -- reporting and assembly ----------------------------------------------------
+# -- progress, failures and the result arrays -----------------------------------
 
 
 def _say(message):
     print(f"[scaling_curve] {message}", file=sys.stderr, flush=True)
 
 
-def _report_progress(verbose, i, n, cell, sizes, out, start):
+def _report_progress(verbose, i, n, n_source, trial, out, start):
     if verbose < 2 and i != n and i % max(1, n // 10):
         return
-    s, _, k = cell
-    size = 0 if s == 0 else int(sizes[s - 1])
-    _say(f"{i}/{n} fits done (source {size}, trial {k}: error {out['error']:.4g}); "
+    _say(f"{i}/{n} fits done (source {n_source}, trial {trial}: error {out['error']:.4g}); "
          f"{time.perf_counter() - start:.1f}s elapsed")
 
 
-def _warn_failures(done, cells, sizes, tsizes, error_score):
+def _warn_failures(done, cells, sizes_of, error_score):
     failed = [c for c in cells if done[c]["fit_error"] is not None]
     if not failed:
         return
@@ -751,9 +466,10 @@ def _warn_failures(done, cells, sizes, tsizes, error_score):
             f"{done[failed[0]]['fit_error']}"
         )
     names = []
-    for s, t, k in failed[:10]:
-        name = f"source {0 if s == 0 else int(sizes[s - 1])}, trial {k}"
-        names.append(name if tsizes is None else f"{name}, target {int(tsizes[t])}")
+    for cell in failed[:10]:
+        n_source, n_target = sizes_of(cell)
+        name = f"source {n_source}, trial {cell[2]}"
+        names.append(name if n_target is None else f"{name}, target {n_target}")
     more = "" if len(failed) <= 10 else f" and {len(failed) - 10} more"
     warnings.warn(
         f"{len(failed)} of {len(cells)} fits failed and were scored "
@@ -764,36 +480,17 @@ def _warn_failures(done, cells, sizes, tsizes, error_score):
     )
 
 
-def _assemble(done, sizes, tsizes, trials, labels, entropy, scorer, scoring, sign,
-              return_times, estimator, test_size, cv, n_reused):
-    shape = (len(sizes) + 1, 1 if tsizes is None else len(tsizes), len(trials))
-    arrays = {name: np.full(shape, np.nan) for name in ("errors", "fit_times",
-                                                         "score_times")}
-    group_errors = None if labels is None else np.full((len(labels),) + shape, np.nan)
+def _stack_cells(done, shape, labels):
+    """The cells' numbers as arrays of ``shape`` (sizes + 1, target sizes, trials)."""
+    arrays = {name: np.full(shape, np.nan) for name in ("errors", "fit_times", "score_times")}
+    arrays["group_errors"] = None if labels is None else np.full((len(labels),) + shape, np.nan)
     for (s, t, k), out in done.items():
         arrays["errors"][s, t, k] = out["error"]
         arrays["fit_times"][s, t, k] = out["fit_time"]
         arrays["score_times"][s, t, k] = out["score_time"]
         if labels is not None:
-            group_errors[:, s, t, k] = out["group_errors"]
-    name = scoring if isinstance(scoring, str) or scoring is None else repr(scoring)
-    params = {
-        "estimator": repr(estimator),
-        "n_trials": len(trials),
-        "test_size": None if cv is not None else test_size,
-        "cv": None if cv is None else repr(cv),
-        "leakage_guard": trials[0]["test_groups"] is not None,
-    }
-    return ScalingCurveResult(
-        source_sizes=sizes, target_sizes=tsizes, errors=arrays["errors"],
-        fit_times=arrays["fit_times"] if return_times else None,
-        score_times=arrays["score_times"] if return_times else None,
-        groups=labels, group_errors=group_errors,
-        n_source_dropped=[t["n_dropped"] for t in trials],
-        n_target_train=[len(t["train"]) for t in trials],
-        random_state=entropy, scoring=name or "neg_mean_absolute_error",
-        greater_is_better=sign > 0, params=params, n_reused_cells=n_reused,
-    )
+            arrays["group_errors"][:, s, t, k] = out["group_errors"]
+    return arrays
 
 
 # -- meta-estimator ------------------------------------------------------------
@@ -862,6 +559,12 @@ checkpoint_dir
         "target_groups": True, "score_groups": True,
     }
 
+    _parameter_constraints = {
+        "estimator": [HasMethods(["fit", "predict"])],
+        **_STUDY_CONSTRAINTS,
+        "confidence": [Interval(Real, 0, 1, closed="neither")],
+    }
+
     def __init__(
         self,
         estimator,
@@ -918,6 +621,7 @@ checkpoint_dir
         -------
         self : ScalingCurve
         """
+        self._validate_params()
         X_source = unwrap_source(X_source, "X_source")
         y_source = unwrap_source(y_source, "y_source")
         if X_source is None or y_source is None:

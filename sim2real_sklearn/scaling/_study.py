@@ -1,0 +1,244 @@
+"""One scaling study's protocol: what every fit shares, the trials, and the fit of one cell.
+
+Words used throughout the scaling subpackage:
+
+- a **study** is everything every fit shares: the user's data, how a fit is
+  scored and what a failed fit scores (:class:`Study`);
+- a **trial** is one random split of the experimental data with its own seeds
+  and its own order of the simulation rows (:class:`Trial`);
+- a **cell** is one fit: a trial at one source size (0 for the
+  direct-learning baseline) and, on a two-way grid, one target size.
+
+Seeds (Minami et al. 2025's protocol, reproducible whatever ``n_jobs``): one
+root entropy per study; trial ``k`` gets four independent seeds from
+``SeedSequence(entropy, spawn_key=(k,))`` (split, source order, target order,
+estimator), so its numbers do not depend on how many trials are run.
+"""
+
+import copy
+import numbers
+import time
+import traceback
+from dataclasses import dataclass
+from itertools import islice
+
+import numpy as np
+from sklearn import config_context
+from sklearn.model_selection import ShuffleSplit, check_cv
+from sklearn.utils import _safe_indexing
+
+from .._torch_threads import torch_threads
+
+
+@dataclass(frozen=True)
+class Study:
+    """What every cell of a study shares; sent once to each job.
+
+    Large arrays inside are memory-mapped to joblib workers, not copied per job.
+
+    Attributes
+    ----------
+    X_source, X_target : array-like, list of str or DataFrame
+        The user's inputs (features, SMILES, ...), unchanged.
+    y_source, y_target : ndarray of float
+        The targets, checked and converted once.
+    source_groups, target_groups, score_groups : ndarray or None
+    score_labels : ndarray or None
+        Distinct labels of ``score_groups`` scored separately.
+    scorer : callable
+        ``scorer(estimator, X, y)``.
+    sign : int
+        -1 for error scorers (``neg_*``): stored errors are positive.
+    error_score : float or "raise"
+    one_thread : bool
+        Whether fits run in parallel jobs, each with one torch thread.
+    """
+
+    X_source: object
+    y_source: np.ndarray
+    X_target: object
+    y_target: np.ndarray
+    source_groups: object = None
+    target_groups: object = None
+    score_groups: object = None
+    score_labels: object = None
+    scorer: object = None
+    sign: int = 1
+    error_score: object = np.nan
+    one_thread: bool = False
+
+    @property
+    def n_source(self):
+        return len(self.y_source)
+
+    @property
+    def n_target(self):
+        return len(self.y_target)
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One random split of the experimental data, with its seeds.
+
+    Attributes
+    ----------
+    index : int
+    train, test : ndarray of int
+        Experimental rows.
+    seeds : tuple of int
+        Split, source order, target order, estimator.
+    test_groups : ndarray or None
+        Groups in the test part, whose source rows the leakage guard drops.
+    n_dropped : int
+        Source rows dropped by the leakage guard.
+    """
+
+    index: int
+    train: np.ndarray
+    test: np.ndarray
+    seeds: tuple
+    test_groups: object = None
+    n_dropped: int = 0
+
+
+# -- seeds and trials -----------------------------------------------------------
+
+
+def root_entropy(random_state):
+    """An int that seeds everything, recorded in the result."""
+    if random_state is None:
+        return int(np.random.SeedSequence().entropy % 2**63)
+    if isinstance(random_state, np.random.RandomState):
+        return int(random_state.randint(np.iinfo(np.int32).max))
+    if isinstance(random_state, numbers.Integral) and random_state >= 0:
+        return int(random_state)
+    raise ValueError(
+        f"random_state must be None, a non-negative int or a RandomState; got "
+        f"{random_state!r}."
+    )
+
+
+def trial_seeds(entropy, k):
+    """Seeds of trial k: split, source order, target order, estimator.
+
+    ``SeedSequence(entropy, spawn_key=(k,))`` is the k-th child that
+    ``SeedSequence(entropy).spawn`` would give: independent streams, and
+    trial k's seeds do not depend on how many trials are run.
+
+    Examples
+    --------
+    >>> trial_seeds(0, 3) == trial_seeds(0, 3) != trial_seeds(0, 4)
+    True
+    """
+    state = np.random.SeedSequence(entropy, spawn_key=(k,)).generate_state(4)
+    return tuple(int(s) for s in state)
+
+
+def draw_trials(study, n_trials, test_size, cv, entropy):
+    """The trials of a study: ``n_trials`` splits of the experimental rows."""
+    if cv is None:
+        splits = []
+        for k in range(n_trials):
+            splitter = ShuffleSplit(1, test_size=test_size, random_state=trial_seeds(entropy, k)[0])
+            splits.append(next(splitter.split(np.zeros(study.n_target))))
+    else:
+        splits = _user_splits(cv, study, n_trials, entropy)
+    trials = []
+    for k, (train, test) in enumerate(splits):
+        test_groups, n_dropped = None, 0
+        if study.source_groups is not None:
+            test_groups = np.unique(study.target_groups[test])
+            n_dropped = int(np.isin(study.source_groups, test_groups).sum())
+        trials.append(Trial(index=k, train=np.asarray(train), test=np.asarray(test),
+                            seeds=trial_seeds(entropy, k), test_groups=test_groups,
+                            n_dropped=n_dropped))
+    return trials
+
+
+def _user_splits(cv, study, n_trials, entropy):
+    cv = check_cv(cv)
+    if getattr(cv, "random_state", 0) is None and getattr(cv, "shuffle", True):
+        # Copy: the user's splitter stays untouched; a None seed would make
+        # the study unrepeatable.
+        cv = copy.deepcopy(cv)
+        cv.random_state = int(np.random.SeedSequence(entropy).generate_state(1)[0])
+    X_dummy = np.zeros(study.n_target)
+    splits = list(islice(cv.split(X_dummy, groups=study.target_groups), n_trials))
+    if len(splits) < n_trials:
+        raise ValueError(
+            f"cv yields {len(splits)} splits but n_trials={n_trials}; pass "
+            "n_trials=None or a splitter with more splits."
+        )
+    return splits
+
+
+def source_rows(study, trial):
+    """The trial's order of the source rows; nested subsets are its prefixes.
+
+    Rows are dropped (leakage guard) after permuting, so the order of the
+    kept rows is the same whatever the guard removes.
+    """
+    order = np.random.default_rng(trial.seeds[1]).permutation(study.n_source)
+    if trial.test_groups is not None:
+        order = order[~np.isin(study.source_groups[order], trial.test_groups)]
+    return order
+
+
+def seed_estimator(estimator, seed):
+    """Give every ``random_state`` parameter, at any depth, the trial's seed."""
+    names = [k for k in estimator.get_params(deep=True)
+             if k == "random_state" or k.endswith("__random_state")]
+    estimator.set_params(**dict.fromkeys(names, seed))
+
+
+# -- one cell ---------------------------------------------------------------------
+
+
+def fit_and_score_cell(estimator, study, trial, n_source, n_target):
+    """Fit one cell on a clone of the estimator and score it on the trial's test part.
+
+    Returns a JSON-ready dict (the checkpoint stores it as it is): ``error``,
+    ``fit_time``, ``score_time``, ``fit_error`` (the formatted exception of a
+    failed fit, else None) and ``group_errors``.
+    """
+    train, test = trial.train, trial.test
+    if n_target is not None:
+        train = np.random.default_rng(trial.seeds[2]).permutation(train)[:n_target]
+    seed_estimator(estimator, trial.seeds[3])
+    fit_params = {}
+    if n_source:
+        rows = source_rows(study, trial)[:n_source]
+        # 1-tuples: no cross-validation inside the estimator slices the source.
+        fit_params = {"X_source": (_safe_indexing(study.X_source, rows),),
+                      "y_source": (study.y_source[rows],)}
+    X_test, y_test = _safe_indexing(study.X_target, test), study.y_target[test]
+    error_score = study.error_score
+    out = {"error": float(error_score) if error_score != "raise" else np.nan,
+           "fit_time": np.nan, "score_time": np.nan, "fit_error": None,
+           "group_errors": None if study.score_labels is None else [np.nan] * len(study.score_labels)}
+    start = time.perf_counter()
+    try:
+        with torch_threads(1 if study.one_thread else None), \
+                config_context(enable_metadata_routing=True):
+            estimator.fit(_safe_indexing(study.X_target, train), study.y_target[train],
+                          **fit_params)
+            out["fit_time"] = time.perf_counter() - start
+            out["error"] = study.sign * float(study.scorer(estimator, X_test, y_test))
+            if study.score_labels is not None:
+                out["group_errors"] = _group_errors(estimator, study, X_test, y_test, test)
+            out["score_time"] = time.perf_counter() - start - out["fit_time"]
+    except Exception as exc:
+        if error_score == "raise":
+            raise
+        out["fit_error"] = "".join(traceback.format_exception_only(type(exc), exc))
+    return out
+
+
+def _group_errors(estimator, study, X_test, y_test, test):
+    groups = study.score_groups[test]
+    errors = []
+    for label in study.score_labels:
+        rows = np.flatnonzero(groups == label)
+        errors.append(np.nan if rows.size == 0 else study.sign * float(
+            study.scorer(estimator, _safe_indexing(X_test, rows), y_test[rows])))
+    return errors
