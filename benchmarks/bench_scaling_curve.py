@@ -28,12 +28,12 @@ import sys
 import time
 
 import numpy as np
-from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.linear_model import Ridge
+from sklearn.base import clone
 from sklearn.metrics import mean_absolute_error
 from sklearn.model_selection import ShuffleSplit
 
 from sim2real_sklearn import scaling_curve
+from sim2real_sklearn._testing import RidgeTransfer
 from sim2real_sklearn.scaling._study import trial_seeds as _trial_seeds
 
 
@@ -130,27 +130,6 @@ def speed(quick):
     print(f"{'run':<28}{'compared':<32}{'seconds':>9}{'ratio':>8}")
     for name, what, seconds, ratio in rows:
         print(f"{name:<28}{what:<32}{seconds:>9.2f}{ratio:>8.2f}")
-
-
-class RidgeTransfer(RegressorMixin, BaseEstimator):
-    """Ridge on the source, a second Ridge on the target residuals (fast stand-in)."""
-
-    __metadata_request__fit = {"X_source": True, "y_source": True}
-
-    def __init__(self, random_state=None):
-        self.random_state = random_state
-
-    def fit(self, X, y, X_source=None, y_source=None):
-        X_source, y_source = (X_source or (None,))[0], (y_source or (None,))[0]
-        self.source_ = None if X_source is None else Ridge().fit(X_source, y_source)
-        self.target_ = Ridge().fit(X, y - self._prior(X))
-        return self
-
-    def _prior(self, X):
-        return 0.0 if self.source_ is None else self.source_.predict(X)
-
-    def predict(self, X):
-        return self._prior(X) + self.target_.predict(X)
 
 
 def memory_scenario(max_nbytes):

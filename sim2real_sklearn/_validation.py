@@ -140,7 +140,7 @@ def as_float_array(value, name):
     >>> as_float_array([[1, 2], [3, "x"]], "X")
     Traceback (most recent call last):
     ...
-    ValueError: X must hold numbers; row 1, column 1 holds 'x' (could not convert string to float: 'x').
+    ValueError: X must hold numbers; row 1, column 1 holds 'x' (could not convert ...). Featurize text ...
     """
     if value is None:
         raise ValueError(f"{name} is required, got None.")

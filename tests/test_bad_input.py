@@ -26,7 +26,7 @@ from sim2real_sklearn import FitOnSource
 from sim2real_sklearn import PowerLaw, TwoWayPowerLaw
 from sim2real_sklearn import Sim2RealRegressor
 from sim2real_sklearn import scaling_curve
-from sklearn.base import BaseEstimator, RegressorMixin
+from sim2real_sklearn._testing import RidgeTransfer
 from sklearn.linear_model import Ridge
 from sklearn.preprocessing import StandardScaler
 
@@ -55,23 +55,6 @@ def fit(X_=X, y=Y, **source):
 
 def fit_source(X_source=X_SRC, y_source=Y_SRC):
     return tiny().fit(X, Y, X_source=X_source, y_source=y_source)
-
-
-class RidgeTransfer(RegressorMixin, BaseEstimator):
-    """A fast transfer regressor for scaling_curve rows: Ridge on source, Ridge on residuals."""
-
-    __metadata_request__fit = {"X_source": True, "y_source": True}
-
-    def fit(self, X, y, X_source=None, y_source=None):
-        self.source_ = Ridge().fit(X_source[0], y_source[0]) if X_source else None
-        self.target_ = Ridge().fit(X, y - self._prior(X))
-        return self
-
-    def _prior(self, X):
-        return 0.0 if self.source_ is None else self.source_.predict(X)
-
-    def predict(self, X):
-        return self._prior(X) + self.target_.predict(X)
 
 
 def curve(X_sim=X_SRC, y_sim=Y_SRC, X_exp=X, y_exp=Y, **kwargs):

@@ -12,13 +12,12 @@ import warnings
 
 import numpy as np
 import pytest
-from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.exceptions import FitFailedWarning
-from sklearn.linear_model import Ridge
 
 from sim2real_sklearn import PowerLawWarning
 from sim2real_sklearn import Sim2RealRegressor
 from sim2real_sklearn import scaling_curve
+from sim2real_sklearn._testing import RidgeTransfer
 from sim2real_sklearn import TrainingDivergedError
 
 RNG = np.random.default_rng(0)
@@ -90,28 +89,18 @@ def test_a_curve_with_diverging_cells_completes_and_counts_them():
     assert "Lower pretrain_lr" in message
 
 
-class FlakyRidge(RegressorMixin, BaseEstimator):
+class FlakyRidge(RidgeTransfer):
     """Ridge transfer that raises for some trials (by seed) at one source size."""
 
-    __metadata_request__fit = {"X_source": True, "y_source": True}
-
     def __init__(self, fail_at=None, random_state=None):
+        super().__init__(random_state=random_state)
         self.fail_at = fail_at
-        self.random_state = random_state
 
     def fit(self, X, y, X_source=None, y_source=None):
         n_source = 0 if X_source is None else len(X_source[0])
         if n_source == self.fail_at and self.random_state % 3 == 0:
             raise RuntimeError(f"solver crashed at {n_source} source rows")
-        self.source_ = Ridge().fit(X_source[0], y_source[0]) if n_source else None
-        self.target_ = Ridge().fit(X, y - self._prior(X))
-        return self
-
-    def _prior(self, X):
-        return 0.0 if self.source_ is None else self.source_.predict(X)
-
-    def predict(self, X):
-        return self._prior(X) + self.target_.predict(X)
+        return super().fit(X, y, X_source, y_source)
 
 
 def test_the_law_is_fitted_on_finished_trials_and_says_how_many():

@@ -1,6 +1,6 @@
 """scaling_curve: experimental error against the size of the simulation data.
 
-Most tests use ``RidgeTransfer``, a fast stand-in for Sim2RealRegressor (a
+Most tests use ``SpyTransfer``, a fast stand-in for Sim2RealRegressor (a
 Ridge fitted on the source, a second Ridge on the target residuals), so the
 protocol is tested in milliseconds. A spy log (one JSON file per fit, written
 by the estimator itself, so it works across worker processes) shows which
@@ -8,16 +8,14 @@ rows and seeds every fit saw. Column 0 of every X is the row id; the models
 ignore it.
 """
 
-import json
 import os
-import uuid
 import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import sklearn
-from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import Ridge
 from sklearn.metrics import mean_absolute_error, make_scorer
@@ -35,84 +33,7 @@ from sim2real_sklearn import (
 )
 from sim2real_sklearn import ScalingCurveResult
 
-TARGET_ID_OFFSET = 100_000
-
-
-class RidgeTransfer(RegressorMixin, BaseEstimator):
-    """Ridge on the source, then Ridge on the target residuals; no source = Ridge.
-
-    ``log_dir`` makes it a spy: each fit writes the row ids and the seed it saw.
-    ``fail_above`` makes fits with more source rows than that raise.
-    """
-
-    __metadata_request__fit = {"X_source": True, "y_source": True}
-
-    def __init__(self, alpha=1.0, random_state=None, log_dir=None, fail_above=None):
-        self.alpha = alpha
-        self.random_state = random_state
-        self.log_dir = log_dir
-        self.fail_above = fail_above
-
-    def fit(self, X, y, X_source=None, y_source=None):
-        X = np.asarray(X, dtype=float)
-        if isinstance(X_source, tuple):
-            X_source, y_source = X_source[0], y_source[0]
-        self.source_ = None
-        if X_source is not None:
-            X_source = np.asarray(X_source, dtype=float)
-            if self.fail_above is not None and len(X_source) > self.fail_above:
-                raise RuntimeError(f"too many source rows: {len(X_source)}")
-            self.source_ = Ridge(alpha=self.alpha).fit(X_source[:, 1:], y_source)
-        self.target_ = Ridge(alpha=self.alpha).fit(X[:, 1:], y - self._prior(X))
-        if self.log_dir is not None:
-            self._log(X, X_source)
-        return self
-
-    def _prior(self, X):
-        return 0.0 if self.source_ is None else self.source_.predict(X[:, 1:])
-
-    def predict(self, X):
-        X = np.asarray(X, dtype=float)
-        return self._prior(X) + self.target_.predict(X[:, 1:])
-
-    def _log(self, X, X_source):
-        entry = {
-            "random_state": self.random_state,
-            "target_ids": (X[:, 0] - TARGET_ID_OFFSET).astype(int).tolist(),
-            "source_ids": None if X_source is None else X_source[:, 0].astype(int).tolist(),
-        }
-        with open(os.path.join(self.log_dir, f"{uuid.uuid4().hex}.json"), "w") as f:
-            json.dump(entry, f)
-
-
-def make_data(n_source=300, n_target=60, n_features=40, seed=0):
-    """Source = the target's law with a bias: transfer helps, direct learning is noisy."""
-    rng = np.random.default_rng(seed)
-    w = rng.normal(size=n_features)
-    X_sim = np.column_stack([np.arange(n_source), rng.normal(size=(n_source, n_features))])
-    X_exp = np.column_stack(
-        [TARGET_ID_OFFSET + np.arange(n_target), rng.normal(size=(n_target, n_features))]
-    )
-    y_sim = X_sim[:, 1:] @ w
-    y_exp = X_exp[:, 1:] @ w + 0.3 * X_exp[:, 1] + 0.5 + 0.1 * rng.normal(size=n_target)
-    return X_sim, y_sim, X_exp, y_exp
-
-
-def read_log(log_dir):
-    entries = []
-    for name in os.listdir(log_dir):
-        with open(os.path.join(log_dir, name)) as f:
-            entries.append(json.load(f))
-    return entries
-
-
-def fits_by_trial(entries):
-    """Group logged fits by trial: a trial is identified by its estimator seed."""
-    trials = {}
-    for e in entries:
-        trials.setdefault(e["random_state"], []).append(e)
-    return trials
-
+from conftest import SpyTransfer, fits_by_trial, make_data, read_log
 
 @pytest.fixture
 def data():
@@ -123,7 +44,7 @@ def data():
 
 
 def test_curve_shapes_and_transfer_beats_direct_learning(data):
-    result = scaling_curve(RidgeTransfer(), *data, source_sizes=[5, 50, 300],
+    result = scaling_curve(SpyTransfer(), *data, source_sizes=[5, 50, 300],
                            n_trials=6, random_state=0)
     assert isinstance(result, ScalingCurveResult)
     np.testing.assert_array_equal(result.source_sizes, [5, 50, 300])
@@ -139,7 +60,7 @@ def test_curve_shapes_and_transfer_beats_direct_learning(data):
 
 
 def test_fractional_sizes_are_fractions_of_the_source(data):
-    result = scaling_curve(RidgeTransfer(), *data, source_sizes=[0.1, 0.5, 1.0],
+    result = scaling_curve(SpyTransfer(), *data, source_sizes=[0.1, 0.5, 1.0],
                            n_trials=2, random_state=0)
     np.testing.assert_array_equal(result.source_sizes, [30, 150, 300])
 
@@ -147,27 +68,27 @@ def test_fractional_sizes_are_fractions_of_the_source(data):
 def test_same_numbers_whatever_n_jobs(data):
     kw = dict(source_sizes=[10, 100, 300], n_trials=4, random_state=7,
               target_sizes=[20, 40], score_groups=np.arange(60) % 3)
-    serial = scaling_curve(RidgeTransfer(), *data, n_jobs=1, **kw)
-    parallel = scaling_curve(RidgeTransfer(), *data, n_jobs=2, **kw)
+    serial = scaling_curve(SpyTransfer(), *data, n_jobs=1, **kw)
+    parallel = scaling_curve(SpyTransfer(), *data, n_jobs=2, **kw)
     np.testing.assert_array_equal(serial.grid_scores, parallel.grid_scores)
     np.testing.assert_array_equal(serial.grid_baseline_scores,
                                   parallel.grid_baseline_scores)
     for g in serial.group_scores:
         np.testing.assert_array_equal(serial.group_scores[g], parallel.group_scores[g])
-    other = scaling_curve(RidgeTransfer(), *data, **{**kw, "random_state": 8})
+    other = scaling_curve(SpyTransfer(), *data, **{**kw, "random_state": 8})
     assert not np.allclose(other.grid_scores, serial.grid_scores)
 
 
 def test_random_state_none_records_a_seed_that_reproduces_the_run(data):
-    first = scaling_curve(RidgeTransfer(), *data, source_sizes=[10, 300], n_trials=3)
-    again = scaling_curve(RidgeTransfer(), *data, source_sizes=[10, 300], n_trials=3,
+    first = scaling_curve(SpyTransfer(), *data, source_sizes=[10, 300], n_trials=3)
+    again = scaling_curve(SpyTransfer(), *data, source_sizes=[10, 300], n_trials=3,
                           random_state=first.random_state)
     np.testing.assert_array_equal(first.scores, again.scores)
 
 
 def test_source_subsets_are_nested_and_split_and_seed_shared_within_a_trial(data, tmp_path):
     sizes = [10, 20, 40, 80, 160]
-    result = scaling_curve(RidgeTransfer(random_state=123, log_dir=str(tmp_path)), *data,
+    result = scaling_curve(SpyTransfer(random_state=123, log_dir=str(tmp_path)), *data,
                            source_sizes=sizes, n_trials=3, random_state=0)
     trials = fits_by_trial(read_log(tmp_path))
     assert len(trials) == 3  # one seed per trial, the user's 123 overridden
@@ -186,7 +107,7 @@ def test_source_subsets_are_nested_and_split_and_seed_shared_within_a_trial(data
 
 def test_baseline_is_direct_learning_on_the_same_split(data, tmp_path):
     X_sim, y_sim, X_exp, y_exp = data
-    result = scaling_curve(RidgeTransfer(log_dir=str(tmp_path)), *data,
+    result = scaling_curve(SpyTransfer(log_dir=str(tmp_path)), *data,
                            source_sizes=[50], n_trials=4, random_state=3)
     baselines = [f for f in read_log(tmp_path) if f["source_ids"] is None]
     recomputed = {}
@@ -205,7 +126,7 @@ def test_leakage_guard_drops_exactly_the_test_groups_source_rows(data, tmp_path)
     X_sim, y_sim, X_exp, y_exp = data
     source_groups = np.arange(300) % 15
     target_groups = np.arange(60) % 20  # groups 15..19 have no source rows
-    result = scaling_curve(RidgeTransfer(log_dir=str(tmp_path)), *data,
+    result = scaling_curve(SpyTransfer(log_dir=str(tmp_path)), *data,
                            source_sizes=[1.0], n_trials=5, random_state=0,
                            source_groups=source_groups, target_groups=target_groups)
     n_available = 300 - result.n_source_dropped.max()
@@ -226,7 +147,7 @@ def test_leakage_guard_drops_exactly_the_test_groups_source_rows(data, tmp_path)
 def test_group_splitter_keeps_target_groups_apart(data, tmp_path):
     groups = np.arange(60) // 4
     cv = GroupShuffleSplit(n_splits=3, test_size=0.25)  # random_state None: derived
-    result = scaling_curve(RidgeTransfer(log_dir=str(tmp_path)), *data, cv=cv,
+    result = scaling_curve(SpyTransfer(log_dir=str(tmp_path)), *data, cv=cv,
                            target_groups=groups, source_groups=np.arange(300) % 15,
                            source_sizes=[20], random_state=0)
     assert result.scores.shape == (1, 3)  # n_trials taken from cv
@@ -235,7 +156,7 @@ def test_group_splitter_keeps_target_groups_apart(data, tmp_path):
         train = np.array(f["target_ids"])
         test = np.setdiff1d(np.arange(60), train)
         assert not set(groups[train]) & set(groups[test])
-    again = scaling_curve(RidgeTransfer(), *data, cv=cv, target_groups=groups,
+    again = scaling_curve(SpyTransfer(), *data, cv=cv, target_groups=groups,
                           source_groups=np.arange(300) % 15, source_sizes=[20],
                           random_state=0)
     np.testing.assert_array_equal(result.scores, again.scores)
@@ -257,26 +178,26 @@ def test_group_splitter_keeps_target_groups_apart(data, tmp_path):
 )
 def test_bad_source_sizes_are_rejected(data, sizes, fragment):
     with pytest.raises(ValueError, match=fragment):
-        scaling_curve(RidgeTransfer(), *data, source_sizes=sizes, n_trials=2)
+        scaling_curve(SpyTransfer(), *data, source_sizes=sizes, n_trials=2)
 
 
 def test_duplicate_sizes_warn_and_are_removed(data):
     with pytest.warns(RuntimeWarning, match="duplicate entries from source_sizes"):
-        result = scaling_curve(RidgeTransfer(), *data, source_sizes=[0.5, 0.5, 1.0],
+        result = scaling_curve(SpyTransfer(), *data, source_sizes=[0.5, 0.5, 1.0],
                                n_trials=2)
     np.testing.assert_array_equal(result.source_sizes, [150, 300])
 
 
 def test_target_sizes_are_checked_against_the_smallest_train_part(data):
     with pytest.raises(ValueError, match=r"target_sizes .* within \[1, 48\]"):
-        scaling_curve(RidgeTransfer(), *data, source_sizes=[10], target_sizes=[10, 49],
+        scaling_curve(SpyTransfer(), *data, source_sizes=[10], target_sizes=[10, 49],
                       n_trials=2)
 
 
 @pytest.mark.parametrize("n_trials", [0, -1, 2.5, True])
 def test_bad_n_trials_is_rejected(data, n_trials):
     with pytest.raises(ValueError, match="The 'n_trials' parameter of scaling_curve must be"):
-        scaling_curve(RidgeTransfer(), *data, source_sizes=[10], n_trials=n_trials)
+        scaling_curve(SpyTransfer(), *data, source_sizes=[10], n_trials=n_trials)
 
 
 @pytest.mark.parametrize(
@@ -298,7 +219,7 @@ def test_bad_arguments_are_named(data, change, fragment):
     X_sim, y_sim, X_exp, y_exp = data
     kwargs = change({"X_sim": X_sim, "y_sim": y_sim, "X_exp": X_exp, "y_exp": y_exp})
     with pytest.raises(ValueError, match=fragment):
-        scaling_curve(RidgeTransfer(), source_sizes=[10], **{"n_trials": 2, **kwargs})
+        scaling_curve(SpyTransfer(), source_sizes=[10], **{"n_trials": 2, **kwargs})
 
 
 def test_estimator_that_ignores_the_source_is_rejected(data):
@@ -312,7 +233,7 @@ def test_estimator_that_ignores_the_source_is_rejected(data):
 def test_failed_fits_become_nan_with_one_counting_warning(data):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = scaling_curve(RidgeTransfer(fail_above=100), *data,
+        result = scaling_curve(SpyTransfer(fail_above=100), *data,
                                source_sizes=[50, 200, 300], n_trials=3, random_state=0)
     failures = [w for w in caught if issubclass(w.category, FitFailedWarning)]
     assert len(failures) == 1
@@ -326,17 +247,17 @@ def test_failed_fits_become_nan_with_one_counting_warning(data):
 
 def test_error_score_raise_reraises(data):
     with pytest.raises(RuntimeError, match="too many source rows"):
-        scaling_curve(RidgeTransfer(fail_above=100), *data, source_sizes=[200],
+        scaling_curve(SpyTransfer(fail_above=100), *data, source_sizes=[200],
                       n_trials=2, error_score="raise")
 
 
 def test_neg_scorers_are_stored_as_positive_errors(data):
     kw = dict(source_sizes=[20, 300], n_trials=3, random_state=1)
-    mse = scaling_curve(RidgeTransfer(), *data, scoring="neg_mean_squared_error", **kw)
+    mse = scaling_curve(SpyTransfer(), *data, scoring="neg_mean_squared_error", **kw)
     rmse_like = scaling_curve(
-        RidgeTransfer(), *data, **kw,
+        SpyTransfer(), *data, **kw,
         scoring=make_scorer(lambda y, p: np.mean((y - p) ** 2), greater_is_better=False))
-    r2 = scaling_curve(RidgeTransfer(), *data, scoring="r2", **kw)
+    r2 = scaling_curve(SpyTransfer(), *data, scoring="r2", **kw)
     assert np.all(mse.scores > 0) and not mse.greater_is_better
     np.testing.assert_allclose(mse.scores, rmse_like.scores)
     assert r2.greater_is_better and np.all(r2.scores <= 1)
@@ -344,7 +265,7 @@ def test_neg_scorers_are_stored_as_positive_errors(data):
 
 
 def test_return_times(data):
-    result = scaling_curve(RidgeTransfer(), *data, source_sizes=[20, 300], n_trials=3,
+    result = scaling_curve(SpyTransfer(), *data, source_sizes=[20, 300], n_trials=3,
                            return_times=True)
     assert result.fit_times.shape == result.score_times.shape == (2, 3)
     assert result.baseline_fit_times.shape == (3,)
@@ -352,7 +273,7 @@ def test_return_times(data):
 
 
 def test_verbose_prints_progress_on_stderr(data, capsys):
-    scaling_curve(RidgeTransfer(), *data, source_sizes=[20, 300], n_trials=2, verbose=2)
+    scaling_curve(SpyTransfer(), *data, source_sizes=[20, 300], n_trials=2, verbose=2)
     err = capsys.readouterr().err
     assert "[scaling_curve] 2 source sizes [20, 300] x 2 trials: 6 fits" in err
     assert "6/6 fits done" in err
@@ -362,7 +283,7 @@ def test_verbose_prints_progress_on_stderr(data, capsys):
 
 
 def test_target_size_grid(data, tmp_path):
-    result = scaling_curve(RidgeTransfer(log_dir=str(tmp_path)), *data,
+    result = scaling_curve(SpyTransfer(log_dir=str(tmp_path)), *data,
                            source_sizes=[20, 300], target_sizes=[0.25, 0.5, 1.0],
                            n_trials=3, random_state=0)
     np.testing.assert_array_equal(result.target_sizes, [12, 24, 48])
@@ -382,7 +303,7 @@ def test_score_groups_give_one_curve_per_group(data):
     labels = np.array(["aromatic", "aliphatic", "halogenated"])[np.arange(60) % 3]
     rng = np.random.default_rng(0)
     splits = [np.split(rng.permutation(60), [45]) for _ in range(4)]  # fixed (train, test)
-    result = scaling_curve(RidgeTransfer(), *data, source_sizes=[20, 300], cv=splits,
+    result = scaling_curve(SpyTransfer(), *data, source_sizes=[20, 300], cv=splits,
                            score_groups=labels, random_state=0)
     assert set(result.group_scores) == {"aromatic", "aliphatic", "halogenated"}
     assert result.group_scores["aromatic"].shape == (2, 4)
@@ -405,7 +326,7 @@ def test_a_group_absent_from_a_test_part_scores_nan(data):
     labels = np.zeros(60, dtype=int)
     labels[0] = 1  # a single row: in the test part of some trials only
     splits = [(np.arange(1, 60), np.arange(0, 10)), (np.arange(10, 60), np.arange(1, 10))]
-    result = scaling_curve(RidgeTransfer(), *data, source_sizes=[20], cv=splits,
+    result = scaling_curve(SpyTransfer(), *data, source_sizes=[20], cv=splits,
                            score_groups=labels)
     assert np.isfinite(result.group_scores[1][0, 0]) and np.isnan(result.group_scores[1][0, 1])
 
@@ -414,11 +335,11 @@ def test_a_group_absent_from_a_test_part_scores_nan(data):
 
 
 def test_grid_search_is_tuned_inside_each_trial(data):
-    search = GridSearchCV(RidgeTransfer(), {"alpha": [0.01, 100.0]}, cv=3,
+    search = GridSearchCV(SpyTransfer(), {"alpha": [0.01, 100.0]}, cv=3,
                           scoring="neg_mean_absolute_error")
     result = scaling_curve(search, *data, source_sizes=[20, 300], n_trials=3,
                            random_state=0)
-    plain = scaling_curve(RidgeTransfer(alpha=100.0), *data, source_sizes=[20, 300],
+    plain = scaling_curve(SpyTransfer(alpha=100.0), *data, source_sizes=[20, 300],
                           n_trials=3, random_state=0)
     assert np.isfinite(result.scores).all()
     assert result.scores[-1].mean() < result.baseline_scores.mean()
@@ -427,7 +348,7 @@ def test_grid_search_is_tuned_inside_each_trial(data):
 
 
 def test_nested_random_states_get_the_trial_seed(data, tmp_path):
-    spy = RidgeTransfer(random_state=123, log_dir=str(tmp_path))
+    spy = SpyTransfer(random_state=123, log_dir=str(tmp_path))
     search = GridSearchCV(Pipeline([("model", spy)], transform_input=["X_source"]),
                           {"model__alpha": [0.1, 1.0]}, cv=2)
     scaling_curve(search, *data, source_sizes=[50], n_trials=3, random_state=0)
@@ -445,10 +366,10 @@ def test_pipeline_with_a_featurizer_on_string_inputs(data):
     X_sim, y_sim, X_exp, y_exp = data
     as_text = lambda X: [";".join(repr(float(v)) for v in row) for row in X]  # noqa: E731
     with sklearn.config_context(enable_metadata_routing=True):  # needed to build it
-        pipe = make_sim2real_pipeline(FunctionTransformer(_parse_rows), RidgeTransfer())
+        pipe = make_sim2real_pipeline(FunctionTransformer(_parse_rows), SpyTransfer())
     kw = dict(source_sizes=[20, 300], n_trials=3, random_state=0)
     on_text = scaling_curve(pipe, as_text(X_sim), y_sim, as_text(X_exp), y_exp, **kw)
-    on_arrays = scaling_curve(RidgeTransfer(), *data, **kw)
+    on_arrays = scaling_curve(SpyTransfer(), *data, **kw)
     np.testing.assert_allclose(on_text.scores, on_arrays.scores, rtol=1e-10)
     np.testing.assert_allclose(on_text.baseline_scores, on_arrays.baseline_scores,
                                rtol=1e-10)
@@ -457,9 +378,9 @@ def test_pipeline_with_a_featurizer_on_string_inputs(data):
 def test_dataframes_give_the_same_numbers_as_arrays(data):
     X_sim, y_sim, X_exp, y_exp = data
     kw = dict(source_sizes=[20, 300], n_trials=3, random_state=0)
-    frames = scaling_curve(RidgeTransfer(), pd.DataFrame(X_sim), pd.Series(y_sim),
+    frames = scaling_curve(SpyTransfer(), pd.DataFrame(X_sim), pd.Series(y_sim),
                            pd.DataFrame(X_exp), pd.Series(y_exp), **kw)
-    arrays = scaling_curve(RidgeTransfer(), *data, **kw)
+    arrays = scaling_curve(SpyTransfer(), *data, **kw)
     # equal up to BLAS rounding: a DataFrame's values come column-major
     np.testing.assert_allclose(frames.scores, arrays.scores, rtol=1e-10)
 
@@ -468,7 +389,7 @@ def test_dataframes_give_the_same_numbers_as_arrays(data):
 
 
 def test_to_frame_is_tidy(data):
-    result = scaling_curve(RidgeTransfer(), *data, source_sizes=[20, 300],
+    result = scaling_curve(SpyTransfer(), *data, source_sizes=[20, 300],
                            target_sizes=[24, 48], n_trials=3, return_times=True,
                            score_groups=np.arange(60) % 2, random_state=0)
     frame = result.to_frame()
@@ -484,7 +405,7 @@ def test_to_frame_is_tidy(data):
 
 
 def test_save_load_round_trip(data, tmp_path):
-    result = scaling_curve(RidgeTransfer(), *data, source_sizes=[20, 150],
+    result = scaling_curve(SpyTransfer(), *data, source_sizes=[20, 150],
                            target_sizes=[24, 48], n_trials=3, return_times=True,
                            score_groups=np.array(["a", "b"])[np.arange(60) % 2],
                            source_groups=np.arange(300) % 30,
@@ -524,23 +445,23 @@ def test_fit_power_law_recovers_a_known_law():
 
 def test_scaling_curve_estimator_fits_curve_law_and_final_model(data):
     X_sim, y_sim, X_exp, y_exp = data
-    model = ScalingCurve(RidgeTransfer(), source_sizes=[10, 30, 100, 300], n_trials=4,
+    model = ScalingCurve(SpyTransfer(), source_sizes=[10, 30, 100, 300], n_trials=4,
                          random_state=0)
     assert clone(model).get_params()["source_sizes"] == [10, 30, 100, 300]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the law's own diagnostics on a tiny curve
         model.fit(X_exp, y_exp, X_source=(X_sim,), y_source=(y_sim,))
-    direct = scaling_curve(RidgeTransfer(), *data, source_sizes=[10, 30, 100, 300],
+    direct = scaling_curve(SpyTransfer(), *data, source_sizes=[10, 30, 100, 300],
                            n_trials=4, random_state=0)
     np.testing.assert_array_equal(model.curve_.scores, direct.scores)
     assert model.power_law_ is not None and model.power_law_.alpha > 0
-    final = RidgeTransfer().fit(X_exp, y_exp, X_source=X_sim, y_source=y_sim)
+    final = SpyTransfer().fit(X_exp, y_exp, X_source=X_sim, y_source=y_sim)
     np.testing.assert_allclose(model.predict(X_exp), final.predict(X_exp))
 
 
 def test_scaling_curve_estimator_without_a_law(data):
     X_sim, y_sim, X_exp, y_exp = data
-    model = ScalingCurve(RidgeTransfer(), source_sizes=[300], n_trials=2)
+    model = ScalingCurve(SpyTransfer(), source_sizes=[300], n_trials=2)
     with pytest.warns(UserWarning, match="power_law_ is None"):
         model.fit(X_exp, y_exp, X_source=X_sim, y_source=y_sim)
     assert model.power_law_ is None
@@ -549,7 +470,7 @@ def test_scaling_curve_estimator_without_a_law(data):
 
 
 def test_scaling_curve_estimator_requests_the_source_through_routing():
-    routing = ScalingCurve(RidgeTransfer()).get_metadata_routing()
+    routing = ScalingCurve(SpyTransfer()).get_metadata_routing()
     assert {"X_source", "y_source", "source_groups"} <= set(
         routing.consumes("fit", ["X_source", "y_source", "source_groups", "other"]))
 
@@ -650,7 +571,7 @@ def test_chi_scaling_curve_on_real_data(tiny_regressor):
 
 
 def test_scaling_curve_estimator_follows_sklearn_parameter_conventions():
-    model = ScalingCurve(RidgeTransfer(alpha=3.0), source_sizes=(10, 100), n_trials=3)
+    model = ScalingCurve(SpyTransfer(alpha=3.0), source_sizes=(10, 100), n_trials=3)
     params = model.get_params(deep=True)
     assert params["estimator__alpha"] == 3.0 and params["n_trials"] == 3
     copy = clone(model).set_params(estimator__alpha=5.0, random_state=1)
@@ -664,7 +585,7 @@ def test_the_display_reads_the_result(data):
     import matplotlib
 
     matplotlib.use("Agg")
-    result = scaling_curve(RidgeTransfer(), *data, source_sizes=[10, 30, 100, 300],
+    result = scaling_curve(SpyTransfer(), *data, source_sizes=[10, 30, 100, 300],
                            n_trials=3, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the law's diagnostics on a 3-trial curve
@@ -677,7 +598,7 @@ def test_target_groups_alone_group_the_splits_without_a_leakage_guard():
 
     X_sim, y_sim, X_exp, y_exp = make_data()
     groups = np.arange(len(X_exp)) // 4  # 4 rows per material
-    result = scaling_curve(RidgeTransfer(), X_sim, y_sim, X_exp, y_exp, source_sizes=[50, 200],
+    result = scaling_curve(SpyTransfer(), X_sim, y_sim, X_exp, y_exp, source_sizes=[50, 200],
                            n_trials=3, cv=GroupShuffleSplit(n_splits=3, test_size=0.25),
                            target_groups=groups, random_state=0)
     assert result.n_source_dropped.sum() == 0

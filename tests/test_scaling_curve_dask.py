@@ -12,7 +12,7 @@ distributed = pytest.importorskip("distributed")
 from sim2real_sklearn import scaling_curve  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_scaling_curve import RidgeTransfer, make_data  # noqa: E402
+from conftest import SpyTransfer, make_data  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -29,10 +29,10 @@ def test_dask_backend_gives_the_default_backends_numbers(client):
     data = make_data()
     options = dict(source_sizes=[10, 100, 300], target_sizes=[24, 48], n_trials=4,
                    score_groups=np.arange(60) % 3, random_state=3)
-    default = scaling_curve(RidgeTransfer(), *data, **options)
+    default = scaling_curve(SpyTransfer(), *data, **options)
     with distributed.get_task_stream(client) as tasks, \
             joblib.parallel_config(backend="dask"):
-        on_dask = scaling_curve(RidgeTransfer(), *data, **options)
+        on_dask = scaling_curve(SpyTransfer(), *data, **options)
     assert len(tasks.data) > 0  # the fits really ran on the cluster's workers
     np.testing.assert_array_equal(on_dask.grid_scores, default.grid_scores)
     np.testing.assert_array_equal(on_dask.grid_baseline_scores, default.grid_baseline_scores)
@@ -45,7 +45,7 @@ def test_dask_backend_writes_checkpoints_from_the_workers(client, tmp_path):
     options = dict(source_sizes=[10, 300], n_trials=3, random_state=3,
                    checkpoint_dir=tmp_path)
     with joblib.parallel_config(backend="dask"):
-        first = scaling_curve(RidgeTransfer(), *data, **options)
-    second = scaling_curve(RidgeTransfer(), *data, **options)
+        first = scaling_curve(SpyTransfer(), *data, **options)
+    second = scaling_curve(SpyTransfer(), *data, **options)
     assert second.n_reused_cells == 9
     np.testing.assert_array_equal(first.scores, second.scores)

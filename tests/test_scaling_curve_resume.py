@@ -15,15 +15,15 @@ from sim2real_sklearn import scaling_curve
 
 TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, TESTS_DIR)
-from test_scaling_curve import RidgeTransfer, make_data  # noqa: E402
+from conftest import SpyTransfer, make_data  # noqa: E402
 
 SIZES = [10, 50, 300]
 N_TRIALS = 4
 N_CELLS = (len(SIZES) + 1) * N_TRIALS
 
 
-class CountedTransfer(RidgeTransfer):
-    """RidgeTransfer that can be slowed down and counts its fits in a file.
+class CountedTransfer(SpyTransfer):
+    """SpyTransfer that can be slowed down and counts its fits in a file.
 
     Both are set through environment variables, not parameters, so the study
     (and so its checkpoint key) is the same in every run of a test.
@@ -147,7 +147,7 @@ def test_failed_cells_are_not_stored_and_are_retried(tmp_path):
     X_sim, y_sim, X_exp, y_exp = make_data()
     options = dict(source_sizes=SIZES, n_trials=2, random_state=11, checkpoint_dir=tmp_path)
     with pytest.warns(Warning, match="4 of 8 fits failed"):
-        scaling_curve(RidgeTransfer(fail_above=20), X_sim, y_sim, X_exp, y_exp, **options)
+        scaling_curve(SpyTransfer(fail_above=20), X_sim, y_sim, X_exp, y_exp, **options)
     assert len(cell_files(tmp_path)) == 4
 
 

@@ -1,6 +1,5 @@
 """scikit-learn's own estimator checks, run over the package's estimators."""
 
-import pytest
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 

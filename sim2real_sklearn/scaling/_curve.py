@@ -237,23 +237,12 @@ def scaling_curve(
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn.base import BaseEstimator, RegressorMixin
-    >>> from sklearn.linear_model import Ridge
-    >>> from sim2real_sklearn import scaling_curve
-    >>> class ResidualRidge(RegressorMixin, BaseEstimator):
-    ...     __metadata_request__fit = {"X_source": True, "y_source": True}
-    ...     def fit(self, X, y, X_source=None, y_source=None):
-    ...         self.source_ = Ridge().fit(X_source[0], y_source[0]) if X_source else None
-    ...         self.target_ = Ridge().fit(X, y - self._prior(X))
-    ...         return self
-    ...     def _prior(self, X):
-    ...         return 0 if self.source_ is None else self.source_.predict(X)
-    ...     def predict(self, X):
-    ...         return self._prior(X) + self.target_.predict(X)
+    >>> from sim2real_sklearn import Sim2RealRegressor, scaling_curve
     >>> rng = np.random.default_rng(0)
     >>> X_sim = rng.normal(size=(400, 5)); y_sim = X_sim @ np.arange(5.0)
     >>> X_exp = rng.normal(size=(30, 5)); y_exp = X_exp @ np.arange(5.0) + 1
-    >>> result = scaling_curve(ResidualRidge(), X_sim, y_sim, X_exp, y_exp,
+    >>> model = Sim2RealRegressor((16,), pretrain_epochs=20, finetune_epochs=20)
+    >>> result = scaling_curve(model, X_sim, y_sim, X_exp, y_exp,
     ...                        source_sizes=[10, 100, 400], n_trials=4,
     ...                        random_state=0)
     >>> result.scores.shape, result.baseline_scores.shape
@@ -529,23 +518,12 @@ checkpoint_dir
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn.base import BaseEstimator, RegressorMixin
-    >>> from sklearn.linear_model import Ridge
-    >>> from sim2real_sklearn import ScalingCurve
-    >>> class ResidualRidge(RegressorMixin, BaseEstimator):
-    ...     __metadata_request__fit = {"X_source": True, "y_source": True}
-    ...     def fit(self, X, y, X_source=None, y_source=None):
-    ...         self.source_ = Ridge().fit(X_source[0], y_source[0]) if X_source else None
-    ...         self.target_ = Ridge().fit(X, y - self._prior(X))
-    ...         return self
-    ...     def _prior(self, X):
-    ...         return 0 if self.source_ is None else self.source_.predict(X)
-    ...     def predict(self, X):
-    ...         return self._prior(X) + self.target_.predict(X)
+    >>> from sim2real_sklearn import ScalingCurve, Sim2RealRegressor
     >>> rng = np.random.default_rng(0)
     >>> X_sim = rng.normal(size=(400, 5)); y_sim = X_sim @ np.arange(5.0)
     >>> X_exp = rng.normal(size=(30, 5)); y_exp = X_exp @ np.arange(5.0) + 1
-    >>> model = ScalingCurve(ResidualRidge(), source_sizes=[10, 30, 100, 400],
+    >>> regressor = Sim2RealRegressor((16,), pretrain_epochs=20, finetune_epochs=20)
+    >>> model = ScalingCurve(regressor, source_sizes=[10, 30, 100, 400],
     ...                      n_trials=4, random_state=0)
     >>> model = model.fit(X_exp, y_exp, X_source=X_sim, y_source=y_sim)
     >>> model.curve_.scores.shape

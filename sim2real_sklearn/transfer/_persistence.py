@@ -46,7 +46,6 @@ import inspect
 import io
 import json
 import math
-import numbers
 import warnings
 from pathlib import Path
 
