@@ -93,17 +93,24 @@ def test_error_message_names_the_formula():
 
 
 @pytest.mark.parametrize(
-    "params, fragment",
+    "params, name",
     [
         ({"properties": ["colour"]}, "properties"),
+        ({"properties": []}, "properties"),
         ({"stats": ["median"]}, "stats"),
+        ({"stats": ["mean", "mean"]}, "stats"),
         ({"elements": ["Fe", "Qq"]}, "elements"),
         ({"elements": "Fe"}, "elements"),
     ],
 )
-def test_parameters_are_validated(params, fragment):
-    with pytest.raises(ValueError, match=fragment):
+def test_parameters_are_validated(params, name):
+    with pytest.raises(ValueError, match=f"The '{name}' parameter of CompositionFeaturizer must be"):
         CompositionFeaturizer(**params).fit(["Fe2O3"])
+
+
+def test_unknown_element_is_named():
+    with pytest.raises(ValueError, match=r"element symbols H..Lr. .*Unknown: \['Qq'\]"):
+        CompositionFeaturizer(elements=["Fe", "Qq"]).fit(["Fe2O3"])
 
 
 def test_missing_pymatgen_names_the_extra(monkeypatch):

@@ -114,34 +114,58 @@ def test_all_descriptors_are_finite_on_polymer_smiles():
     assert list(desc.get_feature_names_out()) == [name for name, _ in Descriptors._descList]
 
 
+def test_unknown_descriptor_is_named():
+    with pytest.raises(ValueError, match=r"Got \['MolWt', 'NoSuchThing'\] instead. Unknown: \['NoSuchThing'\]"):
+        RDKitDescriptors(["MolWt", "NoSuchThing"]).fit(["CCO"])
+
+
 @pytest.mark.parametrize(
-    "params, fragment",
+    "params, name",
     [
-        ({"descriptors": ["MolWt", "NoSuchThing"]}, "NoSuchThing"),
-        ({"descriptors": "MolWt"}, "list of descriptor names"),
+        ({"descriptors": ["MolWt", "NoSuchThing"]}, "descriptors"),
+        ({"descriptors": ["MolWt", "MolWt"]}, "descriptors"),
+        ({"descriptors": []}, "descriptors"),
+        ({"descriptors": "MolWt"}, "descriptors"),
         ({"fill_value": np.inf}, "fill_value"),
+        ({"fill_value": "zero"}, "fill_value"),
         ({"errors": "ignore"}, "errors"),
         ({"connection_points": "capped"}, "connection_points"),
     ],
 )
-def test_descriptor_parameters_are_validated(params, fragment):
-    with pytest.raises(ValueError, match=fragment):
+def test_descriptor_parameters_are_validated(params, name):
+    with pytest.raises(ValueError, match=f"The '{name}' parameter of RDKitDescriptors must be"):
         RDKitDescriptors(**params).fit(["CCO"])
 
 
+def test_fill_value_nan_is_accepted():
+    X = RDKitDescriptors(["MolWt"], fill_value=np.nan).fit_transform(["CCO"])
+    assert X[0, 0] == pytest.approx(46.07, abs=0.005)
+
+
 @pytest.mark.parametrize(
-    "params, fragment",
+    "params, name",
     [
         ({"radius": -1}, "radius"),
         ({"fp_size": 0}, "fp_size"),
         ({"count": "yes"}, "count"),
+        ({"include_chirality": 1}, "include_chirality"),
         ({"batch_size": 0}, "batch_size"),
         ({"n_repeat_units": 1}, "n_repeat_units"),
+        ({"placeholders": ("Ce", "Qq")}, "placeholders"),
     ],
 )
-def test_fingerprint_parameters_are_validated(params, fragment):
-    with pytest.raises(ValueError, match=fragment):
+def test_fingerprint_parameters_are_validated(params, name):
+    with pytest.raises(ValueError, match=f"The '{name}' parameter of MorganFingerprint must be"):
         MorganFingerprint(**params).fit(["CCO"])
+
+
+def test_stateless_transform_validates_parameters_too():
+    # transform needs no fit, so a parameter set after fit is checked there
+    fp = MorganFingerprint().fit(["CCO"]).set_params(radius=-1)
+    with pytest.raises(ValueError, match="The 'radius' parameter"):
+        fp.transform(["CCO"])
+    with pytest.raises(ValueError, match="The 'fp_size' parameter"):
+        MorganFingerprint(fp_size=0).get_feature_names_out()
 
 
 def test_memory_cache_computes_a_repeated_transform_once(tmp_path, monkeypatch):

@@ -86,20 +86,35 @@ def test_pair_errors_override_the_component_setting():
 
 
 @pytest.mark.parametrize(
-    "params, fragment",
+    "params, name",
     [
         ({"prefixes": ("polymer",)}, "prefixes"),
         ({"prefixes": ("a", "a")}, "prefixes"),
+        ({"prefixes": ("a", "")}, "prefixes"),
+        ({"prefixes": "ab"}, "prefixes"),
         ({"sep": ""}, "sep"),
+        ({"sep": 1}, "sep"),
         ({"errors": "skip"}, "errors"),
-        ({"featurizer": "morgan"}, "featurizer must be a transformer"),
-        ({"featurizer": (MorganFingerprint(),)}, "one transformer per"),
+        ({"featurizer": "morgan"}, "featurizer"),
+        ({"featurizer": (MorganFingerprint(),)}, "featurizer"),
+        ({"featurizer": [MorganFingerprint(), "morgan"]}, "featurizer"),
     ],
 )
-def test_parameters_are_validated(params, fragment):
+def test_parameters_are_validated(params, name):
     params = {"featurizer": MorganFingerprint(), **params}
-    with pytest.raises(ValueError, match=fragment):
+    with pytest.raises(ValueError, match=f"The '{name}' parameter of PairFeaturizer must be"):
         PairFeaturizer(**params).fit(PAIRS)
+
+
+def test_wrong_number_of_featurizers_names_the_components():
+    with pytest.raises(ValueError, match=r"one transformer per component \(2: \['polymer', 'solvent'\]\)"):
+        PairFeaturizer((MorganFingerprint(),)).fit(PAIRS)
+
+
+def test_transform_validates_parameters_set_after_fit():
+    pair = PairFeaturizer(MorganFingerprint(fp_size=8)).fit(PAIRS).set_params(errors="skip")
+    with pytest.raises(ValueError, match="The 'errors' parameter of PairFeaturizer"):
+        pair.transform(PAIRS)
 
 
 def test_column_count_must_match_fit():

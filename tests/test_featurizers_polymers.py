@@ -76,18 +76,27 @@ def test_cyclic_mode_needs_two_connection_points():
 
 
 @pytest.mark.parametrize(
-    "params, fragment",
+    "params, name",
     [
-        ({"connection_points": "methyl"}, "connection_points must be one of"),
+        ({"connection_points": "methyl"}, "connection_points"),
         ({"n_repeat_units": 1}, "n_repeat_units"),
         ({"n_repeat_units": 2.0}, "n_repeat_units"),
         ({"placeholders": ("Xx",)}, "placeholders"),
         ({"placeholders": (1, 2)}, "placeholders"),
+        ({"placeholders": 5}, "placeholders"),
+        ({"smiles": None}, "smiles"),
     ],
 )
-def test_polymer_parameters_are_validated(params, fragment):
-    with pytest.raises(ValueError, match=fragment):
-        mol_from_repeat_unit("*CC*", **params)
+def test_polymer_parameters_are_validated(params, name):
+    params = {"smiles": "*CC*", **params}
+    with pytest.raises(ValueError, match=f"The '{name}' parameter of mol_from_repeat_unit must be"):
+        mol_from_repeat_unit(**params)
+
+
+def test_unknown_placeholder_does_not_print_rdkit_traces(capfd):
+    with pytest.raises(ValueError, match="placeholders"):
+        mol_from_repeat_unit("*CC*", placeholders=("Ce", "Qq"))
+    assert capfd.readouterr().err == ""
 
 
 @pytest.mark.parametrize("mode", CONNECTION_POINT_MODES)

@@ -54,6 +54,52 @@ CASES = {
 IDS = list(CASES)
 
 
+# One wrong value of every parameter of every public class. A new parameter
+# needs a constraint and a row here (test_every_parameter_has_a_wrong_value).
+BAD_VALUES = {
+    "MorganFingerprint": {
+        "radius": -1,
+        "fp_size": 0,
+        "count": "yes",
+        "include_chirality": None,
+        "connection_points": "capped",
+        "n_repeat_units": 1,
+        "placeholders": ("Ce", "Qq"),
+    },
+    "RDKitDescriptors": {
+        "descriptors": ["MolWt", "NoSuchThing"],
+        "fill_value": np.inf,
+        "connection_points": "methyl",
+        "n_repeat_units": 2.0,
+        "placeholders": 5,
+    },
+    "PairFeaturizer": {
+        "featurizer": "morgan",
+        "sep": "",
+        "prefixes": ("polymer",),
+    },
+    "CompositionFeaturizer": {
+        "elements": ["Fe", "Qq"],
+        "properties": ["colour"],
+        "stats": ["median"],
+    },
+}
+# The parameters every BaseFeaturizer shares.
+PLUMBING_BAD_VALUES = {
+    "errors": "ignore",
+    "n_jobs": "2",
+    "batch_size": 0,
+    "verbose": "loud",
+    "memory": 3,
+}
+
+
+def _bad_parameter_cases():
+    for name, own in BAD_VALUES.items():
+        for param, value in {**PLUMBING_BAD_VALUES, **own}.items():
+            yield pytest.param(name, param, value, id=f"{name}-{param}={value!r}")
+
+
 def _public_classes():
     return {
         name
@@ -93,6 +139,7 @@ def _with_parallel(estimator, **params):
         sk_checks.check_mixin_order,
         sk_checks.check_valid_tag_types,
         sk_checks.check_estimator_tags_renamed,
+        sk_checks.check_param_validation,
     ],
     ids=lambda check: check.__name__,
 )
@@ -221,3 +268,30 @@ def test_memory_cache_returns_the_same_features(name, tmp_path):
     np.testing.assert_array_equal(cached.transform(data), expected)
     np.testing.assert_array_equal(cached.transform(data), expected)  # from the cache
     assert any(tmp_path.rglob("output.pkl"))
+
+
+# ------------------------------------------------------ parameter validation
+def test_every_parameter_has_a_wrong_value():
+    assert set(BAD_VALUES) == _public_classes()
+    for name, own in BAD_VALUES.items():
+        estimator, _ = _case(name)
+        assert set(estimator.get_params(deep=False)) - set(PLUMBING_BAD_VALUES) == set(own), name
+
+
+@pytest.mark.parametrize("name, param, value", list(_bad_parameter_cases()))
+def test_wrong_parameter_is_named(name, param, value):
+    estimator, data = _case(name)
+    owner = name
+    if isinstance(estimator, PairFeaturizer) and param in set(PLUMBING_BAD_VALUES) - {"errors"}:
+        # the pair has no workers of its own: its component featurizer names it
+        param_path, owner = f"featurizer__{param}", type(estimator.featurizer).__name__
+    else:
+        param_path = param
+    estimator.set_params(**{param_path: value})
+    message = f"The '{param}' parameter of {owner} must be .* Got .* instead"
+    with pytest.raises(ValueError, match=message) as error:
+        estimator.fit(data)
+    assert isinstance(error.value, TypeError)  # InvalidParameterError is both
+    if isinstance(estimator, BaseFeaturizer):  # stateless: transform checks too
+        with pytest.raises(ValueError, match=message):
+            estimator.transform(data)

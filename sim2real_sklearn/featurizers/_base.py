@@ -8,20 +8,35 @@ A featurizer subclasses :class:`BaseFeaturizer` and implements two methods:
   for the strings of one batch and return the failed rows as
   ``[(position_in_batch, reason), ...]``.
 
-Everything else lives here once: turning lists, arrays, Series and one-column
-DataFrames into a 1-D array of strings; cutting it into batches; running the
-batches in joblib workers (each worker parses its own strings: RDKit molecules
-do not pickle reliably, strings do); scattering the results into one
-preallocated array; the ``errors`` policy; and the ``memory`` cache.
+It declares its own parameters in a ``_parameter_constraints`` table that
+extends ``BaseFeaturizer._parameter_constraints`` (scikit-learn's constraint
+objects). A rule those objects cannot say (names that must exist in RDKit,
+element symbols) gets a small named check in an override of
+``_validate_params`` that calls ``super()._validate_params()`` first and
+raises :func:`invalid_parameter`.
+
+Everything else lives here once: parameter validation (at ``fit``, and at
+``transform`` because a featurizer needs no fit); turning lists, arrays,
+Series and one-column DataFrames into a 1-D array of strings; cutting it into
+batches; running the batches in joblib workers (each worker parses its own
+strings: RDKit molecules do not pickle reliably, strings do); scattering the
+results into one preallocated array; the ``errors`` policy; and the
+``memory`` cache.
 """
 
-import numbers
 import os
 from abc import ABCMeta, abstractmethod
+from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import (
+    HasMethods,
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+)
 from sklearn.utils.validation import check_memory as _sklearn_check_memory
 
 ERROR_MODES = ("raise", "nan")
@@ -44,7 +59,8 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of the featurizers: strings in, a float array out.
 
     Not for direct use. Subclasses list their own parameters plus the shared
-    ones below in ``__init__``.
+    ones below in ``__init__``, and their constraints plus
+    ``BaseFeaturizer._parameter_constraints`` in ``_parameter_constraints``.
 
     Parameters
     ----------
@@ -73,6 +89,19 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
 
     _output_dtype = np.float64
 
+    _parameter_constraints = {
+        # 0 workers has no meaning in joblib; -1 is all cores, -2 all but one...
+        "n_jobs": [
+            Interval(Integral, None, -1, closed="right"),
+            Interval(Integral, 1, None, closed="left"),
+            None,
+        ],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "errors": [StrOptions(set(ERROR_MODES))],
+        "verbose": ["verbose"],
+        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
+    }
+
     def __init__(self, *, n_jobs=None, batch_size=None, errors="raise", verbose=0, memory=None):
         self.n_jobs = n_jobs
         self.batch_size = batch_size
@@ -95,7 +124,7 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         -------
         self : object
         """
-        self._check_params()
+        self._validate_params()
         check_strings(X, estimator=self, reset=True)
         return self
 
@@ -131,7 +160,7 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         -------
         names : ndarray of str objects
         """
-        self._check_params()
+        self._validate_params()
         return np.asarray(self._feature_names(), dtype=object)
 
     def __sklearn_is_fitted__(self):
@@ -155,9 +184,6 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     def _featurize_batch(self, strings, out):
         """Fill ``out`` (n_strings, n_features) and return ``[(i, reason), ...]``."""
 
-    def _check_own_params(self):
-        """Validate the subclass's own parameters (override)."""
-
     # ------------------------------------------------------------ plumbing
     def _transform_with_failures(self, X):
         """Output array and sorted ``[(row, reason), ...]``; failed rows are NaN.
@@ -165,7 +191,7 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         Used by ``transform`` and by :class:`PairFeaturizer`, which applies its
         own ``errors`` policy to the components.
         """
-        self._check_params()
+        self._validate_params()
         strings = check_strings(X)
         memory = check_memory(self.memory)
         if memory.location is None:
@@ -181,18 +207,6 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
     def _cache_params(self):
         params = self.get_params(deep=False)
         return sorted((k, repr(v)) for k, v in params.items() if k not in _PLUMBING_PARAMS)
-
-    def _check_params(self):
-        if self.errors not in ERROR_MODES:
-            raise ValueError(f"errors must be one of {ERROR_MODES}, got {self.errors!r}.")
-        if self.n_jobs is not None and not _is_int(self.n_jobs):
-            raise ValueError(f"n_jobs must be None or an int, got {self.n_jobs!r}.")
-        if self.batch_size is not None and not (_is_int(self.batch_size) and self.batch_size >= 1):
-            raise ValueError(f"batch_size must be None or an int >= 1, got {self.batch_size!r}.")
-        if not _is_int(self.verbose):
-            raise ValueError(f"verbose must be an int, got {self.verbose!r}.")
-        check_memory(self.memory)
-        self._check_own_params()
 
     def _featurize(self, strings):
         n_rows = len(strings)
@@ -296,8 +310,34 @@ def _failure_message(failures, strings, name):
     return message + ' Pass errors="nan" to get NaN rows instead.'
 
 
-def _is_int(value):
-    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+def invalid_parameter(caller, name, must_be, value, detail=""):
+    """The error of a rule that scikit-learn's constraint objects cannot say.
+
+    Worded as scikit-learn's own (``InvalidParameterError``, a ``ValueError``
+    and a ``TypeError``), so every bad parameter reads the same way, whichever
+    check caught it.
+    """
+    return InvalidParameterError(
+        f"The {name!r} parameter of {caller} must be {must_be}. Got {value!r} instead.{detail}"
+    )
+
+
+def check_names(estimator, name, what, allowed=None, min_length=1):
+    """The list parameter ``name`` of ``estimator`` as a list of distinct names.
+
+    Each name must be a non-empty str and, when ``allowed`` is given, one of
+    ``allowed`` (``what`` describes them in the error). Run after
+    ``_validate_params``, which has checked that the value is array-like.
+    """
+    value = getattr(estimator, name)
+    names = list(value)
+    unknown = [n for n in names if not isinstance(n, str) or (allowed is not None and n not in allowed)]
+    if unknown or not all(names) or len(names) < min_length or len(set(names)) != len(names):
+        amount = "one or more" if min_length == 1 else f"at least {min_length}"
+        must_be = f"a list of {amount} distinct {what}"
+        detail = f" Unknown: {unknown}." if unknown else ""
+        raise invalid_parameter(type(estimator).__name__, name, must_be, value, detail)
+    return names
 
 
 def _batch_bounds(n_rows, n_jobs, batch_size):

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ._base import BaseFeaturizer
+from ._base import BaseFeaturizer, check_names
 
 __all__ = ["CompositionFeaturizer", "element_properties", "ELEMENT_PROPERTIES", "STATISTICS"]
 
@@ -191,6 +191,14 @@ class CompositionFeaturizer(BaseFeaturizer):
     ['frac_Fe', 'frac_O', 'mean_atomic_number', 'min_atomic_number']
     """
 
+    # Which names each list may hold is checked in _validate_params.
+    _parameter_constraints = {
+        **BaseFeaturizer._parameter_constraints,
+        "elements": [None, "array-like"],
+        "properties": [None, "array-like"],
+        "stats": [None, "array-like"],
+    }
+
     def __init__(
         self,
         elements=None,
@@ -210,38 +218,20 @@ class CompositionFeaturizer(BaseFeaturizer):
             n_jobs=n_jobs, batch_size=batch_size, errors=errors, verbose=verbose, memory=memory
         )
 
-    def _check_own_params(self):
+    def _validate_params(self):
+        super()._validate_params()
         self._chosen("properties", ELEMENT_PROPERTIES)
         self._chosen("stats", STATISTICS)
-        self._element_columns()
+        self._element_columns()  # needs pymatgen's element table
 
-    def _chosen(self, name, allowed):
-        value = getattr(self, name)
-        if value is None:
+    def _chosen(self, name, allowed, what=None):
+        if getattr(self, name) is None:
             return list(allowed)
-        if isinstance(value, str) or not hasattr(value, "__iter__"):
-            raise ValueError(f"{name} must be None or a list of str from {allowed}, got {value!r}.")
-        value = list(value)
-        unknown = [v for v in value if v not in allowed]
-        if unknown or not value or len(set(value)) != len(value):
-            raise ValueError(
-                f"{name} must be a non-empty list without repeats of {allowed}, got {value!r}."
-            )
-        return value
+        return check_names(self, name, what or f"names from {allowed}", allowed=allowed)
 
     def _element_columns(self):
         symbols, _, _ = _element_table()
-        if self.elements is None:
-            return list(symbols), np.arange(len(symbols))
-        if isinstance(self.elements, str) or not hasattr(self.elements, "__iter__"):
-            raise ValueError(f"elements must be None or a list of element symbols, got {self.elements!r}.")
-        chosen = list(self.elements)
-        unknown = [e for e in chosen if e not in symbols]
-        if unknown or not chosen or len(set(chosen)) != len(chosen):
-            raise ValueError(
-                "elements must be a non-empty list without repeats of element symbols "
-                f"H..Lr, got {chosen!r} (unknown: {unknown})."
-            )
+        chosen = self._chosen("elements", symbols, what="element symbols H..Lr")
         return chosen, np.array([symbols.index(e) for e in chosen])
 
     def _cache_params(self):

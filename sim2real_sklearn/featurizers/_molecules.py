@@ -1,21 +1,26 @@
 """Molecule featurizers: SMILES (of molecules or polymer repeat units) to vectors.
 
 Both featurizers parse SMILES inside each worker with
-:class:`~sim2real_sklearn.featurizers.polymers.RepeatUnitParser`, so polymer
+:class:`~sim2real_sklearn.featurizers._polymers.RepeatUnitParser`, so polymer
 connection points are handled the same way everywhere
 (``connection_points=``, ``n_repeat_units=``, ``placeholders=``).
 """
 
-import numbers
 from abc import abstractmethod
+from numbers import Integral, Real
 
 import numpy as np
 from rdkit import rdBase
 from rdkit.Chem import Descriptors, rdFingerprintGenerator
+from sklearn.utils._param_validation import Interval
 from threadpoolctl import threadpool_limits
 
-from ._base import BaseFeaturizer, _is_int
-from ._polymers import RepeatUnitParser, check_connection_point_params
+from ._base import BaseFeaturizer, check_names
+from ._polymers import (
+    REPEAT_UNIT_PARAMETER_CONSTRAINTS,
+    RepeatUnitParser,
+    placeholder_atomic_numbers,
+)
 
 __all__ = ["MorganFingerprint", "RDKitDescriptors"]
 
@@ -47,15 +52,26 @@ _PLUMBING_DOC = """n_jobs : int, default=None
 class _MoleculeFeaturizer(BaseFeaturizer):
     """SMILES parsing shared by the molecule featurizers."""
 
-    def _check_own_params(self):
-        check_connection_point_params(self.connection_points, self.n_repeat_units, self.placeholders)
+    _parameter_constraints = {
+        **BaseFeaturizer._parameter_constraints,
+        **REPEAT_UNIT_PARAMETER_CONSTRAINTS,
+    }
+
+    def _validate_params(self):
+        super()._validate_params()
+        self._placeholder_numbers()
 
     def _cache_params(self):
         # Features can change between RDKit releases: part of the cache key.
         return super()._cache_params() + [("rdkit", rdBase.rdkitVersion)]
 
+    def _placeholder_numbers(self):
+        return placeholder_atomic_numbers(self.placeholders, type(self).__name__)
+
     def _featurize_batch(self, strings, out):
-        parse = RepeatUnitParser(self.connection_points, self.n_repeat_units, self.placeholders)
+        parse = RepeatUnitParser(
+            self.connection_points, self.n_repeat_units, self._placeholder_numbers()
+        )
         fill_row = self._row_filler()
         failures = []
         with rdBase.BlockLogs():  # the reason goes into our error, not to stderr
@@ -123,6 +139,14 @@ class MorganFingerprint(_MoleculeFeaturizer):
 
     _output_dtype = np.float32
 
+    _parameter_constraints = {
+        **_MoleculeFeaturizer._parameter_constraints,
+        "radius": [Interval(Integral, 0, None, closed="left")],
+        "fp_size": [Interval(Integral, 1, None, closed="left")],
+        "count": ["boolean"],
+        "include_chirality": ["boolean"],
+    }
+
     def __init__(
         self,
         radius=2,
@@ -149,16 +173,6 @@ class MorganFingerprint(_MoleculeFeaturizer):
         super().__init__(
             n_jobs=n_jobs, batch_size=batch_size, errors=errors, verbose=verbose, memory=memory
         )
-
-    def _check_own_params(self):
-        if not (_is_int(self.radius) and self.radius >= 0):
-            raise ValueError(f"radius must be an int >= 0, got {self.radius!r}.")
-        if not (_is_int(self.fp_size) and self.fp_size >= 1):
-            raise ValueError(f"fp_size must be an int >= 1, got {self.fp_size!r}.")
-        for name in ("count", "include_chirality"):
-            if not isinstance(getattr(self, name), (bool, np.bool_)):
-                raise ValueError(f"{name} must be a bool, got {getattr(self, name)!r}.")
-        super()._check_own_params()
 
     def _feature_names(self):
         return [f"morgan_{i}" for i in range(self.fp_size)]
@@ -224,6 +238,13 @@ class RDKitDescriptors(_MoleculeFeaturizer):
     array([[30.07]])
     """
 
+    _parameter_constraints = {
+        **_MoleculeFeaturizer._parameter_constraints,
+        "descriptors": [None, "array-like"],
+        # finite or NaN: it replaces the infinite values
+        "fill_value": [Interval(Real, None, None, closed="neither"), "nan"],
+    }
+
     def __init__(
         self,
         descriptors=None,
@@ -247,31 +268,16 @@ class RDKitDescriptors(_MoleculeFeaturizer):
             n_jobs=n_jobs, batch_size=batch_size, errors=errors, verbose=verbose, memory=memory
         )
 
-    def _check_own_params(self):
-        self._descriptor_functions()
-        if isinstance(self.fill_value, bool) or not isinstance(self.fill_value, numbers.Real):
-            raise ValueError(f"fill_value must be a float (or np.nan), got {self.fill_value!r}.")
-        if np.isinf(self.fill_value):
-            raise ValueError("fill_value must not be infinite: it replaces infinite values.")
-        super()._check_own_params()
+    def _validate_params(self):
+        super()._validate_params()
+        self._descriptor_functions()  # the names must exist in this RDKit
 
     def _descriptor_functions(self):
         available = dict(Descriptors._descList)
         if self.descriptors is None:
             return list(available.items())
-        if isinstance(self.descriptors, str) or not hasattr(self.descriptors, "__iter__"):
-            raise ValueError(
-                f"descriptors must be None or a list of descriptor names, got {self.descriptors!r}."
-            )
-        names = list(self.descriptors)
-        unknown = [name for name in names if name not in available]
-        if unknown:
-            raise ValueError(
-                f"Unknown RDKit descriptor(s) {unknown} in descriptors; valid names are "
-                "those of rdkit.Chem.Descriptors._descList, e.g. 'MolWt', 'TPSA', 'MolLogP'."
-            )
-        if not names or len(set(names)) != len(names):
-            raise ValueError(f"descriptors must be a non-empty list without repeats, got {names!r}.")
+        what = "names from rdkit.Chem.Descriptors._descList, e.g. 'MolWt', 'TPSA', 'MolLogP'"
+        names = check_names(self, "descriptors", what, allowed=available)
         return [(name, available[name]) for name in names]
 
     def _feature_names(self):

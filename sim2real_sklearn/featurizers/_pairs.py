@@ -2,9 +2,10 @@
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import ERROR_MODES, BaseFeaturizer, _failure_message
+from ._base import BaseFeaturizer, _failure_message, check_names, invalid_parameter
 
 __all__ = ["PairFeaturizer"]
 
@@ -63,6 +64,13 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
     ['pair__polymer__morgan_0', 'pair__solvent__morgan_0', 'temp__temp']
     """
 
+    _parameter_constraints = {
+        "featurizer": [HasMethods(["fit", "transform"]), list, tuple],
+        "sep": [str],
+        "prefixes": ["array-like"],
+        "errors": BaseFeaturizer._parameter_constraints["errors"],
+    }
+
     def __init__(self, featurizer, sep="_", prefixes=("polymer", "solvent"), errors="raise"):
         self.featurizer = featurizer
         self.sep = sep
@@ -83,11 +91,12 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        featurizers = self._check_params()
+        self._validate_params()
         columns, failures = self._split(X, reset=True)
         valid = _valid_rows(len(columns[0]), failures)
         self.featurizers_ = [
-            featurizer.fit(column[valid]) for featurizer, column in zip(featurizers, columns)
+            clone(featurizer).fit(column[valid])
+            for featurizer, column in zip(self._component_featurizers(), columns)
         ]
         return self
 
@@ -103,7 +112,7 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         X_out : ndarray of shape (n_samples, sum of the components' features)
         """
         check_is_fitted(self)
-        self._check_params()
+        self._validate_params()
         columns, failures = self._split(X, reset=False)
         n_rows = len(columns[0])
         valid = _valid_rows(n_rows, failures)
@@ -153,34 +162,28 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         return tags
 
     # ------------------------------------------------------------ helpers
-    def _check_params(self):
-        if self.errors not in ERROR_MODES:
-            raise ValueError(f"errors must be one of {ERROR_MODES}, got {self.errors!r}.")
-        if not isinstance(self.sep, str) or not self.sep:
-            raise ValueError(f"sep must be a non-empty str, got {self.sep!r}.")
-        prefixes = self.prefixes
-        if (
-            isinstance(prefixes, str)
-            or not hasattr(prefixes, "__len__")
-            or len(prefixes) < 2
-            or not all(isinstance(p, str) and p for p in prefixes)
-            or len(set(prefixes)) != len(prefixes)
+    def _validate_params(self):
+        super()._validate_params()
+        # Rules the constraint objects cannot say: a non-empty separator, names
+        # for at least two components, and one transformer per component.
+        if not self.sep:
+            raise invalid_parameter("PairFeaturizer", "sep", "a non-empty str", self.sep)
+        prefixes = check_names(self, "prefixes", "non-empty str", min_length=2)
+        featurizers = self._component_featurizers()
+        if len(featurizers) != len(prefixes) or not all(
+            hasattr(f, "fit") and hasattr(f, "transform") for f in featurizers
         ):
-            raise ValueError(
-                f"prefixes must be a sequence of at least 2 distinct non-empty str, got {prefixes!r}."
+            must_be = (
+                "a transformer or a list of one transformer per component "
+                f"({len(prefixes)}: {prefixes})"
             )
-        if hasattr(self.featurizer, "transform"):
-            return [clone(self.featurizer) for _ in prefixes]
-        if (
-            isinstance(self.featurizer, (list, tuple))
-            and len(self.featurizer) == len(prefixes)
-            and all(hasattr(f, "transform") for f in self.featurizer)
-        ):
-            return [clone(f) for f in self.featurizer]
-        raise ValueError(
-            "featurizer must be a transformer or a sequence of one transformer per "
-            f"component ({len(prefixes)}: {list(prefixes)}), got {self.featurizer!r}."
-        )
+            raise invalid_parameter("PairFeaturizer", "featurizer", must_be, self.featurizer)
+
+    def _component_featurizers(self):
+        """The (unfitted) featurizer of each component, before cloning."""
+        if isinstance(self.featurizer, (list, tuple)):
+            return list(self.featurizer)
+        return [self.featurizer] * len(self.prefixes)
 
     def _split(self, X, reset):
         """One 1-D object array per component, and rows that do not split."""

@@ -30,14 +30,32 @@ in every mode, so one featurizer serves both columns of a polymer-solvent pair.
 """
 
 from functools import lru_cache
+from numbers import Integral
 
-from rdkit import Chem
+from rdkit import Chem, rdBase
+from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+
+from ._base import invalid_parameter
 
 CONNECTION_POINT_MODES = ("dummy", "hydrogen", "cyclic")
+
+#: Constraints of the repeat-unit parameters, shared by ``mol_from_repeat_unit``
+#: and the molecule featurizers. ``n_repeat_units`` is checked in every mode so
+#: that a bad value is caught before someone switches to ``"cyclic"``. That
+#: ``placeholders`` are element symbols is checked by ``placeholder_atomic_numbers``.
+REPEAT_UNIT_PARAMETER_CONSTRAINTS = {
+    "connection_points": [StrOptions(set(CONNECTION_POINT_MODES))],
+    "n_repeat_units": [Interval(Integral, 2, None, closed="left")],
+    "placeholders": [None, str, "array-like"],
+}
 
 __all__ = ["CONNECTION_POINT_MODES", "mol_from_repeat_unit"]
 
 
+@validate_params(
+    {"smiles": [str], **REPEAT_UNIT_PARAMETER_CONSTRAINTS},
+    prefer_skip_nested_validation=True,
+)
 def mol_from_repeat_unit(
     smiles, connection_points="dummy", n_repeat_units=10, placeholders=None
 ):
@@ -67,6 +85,8 @@ def mol_from_repeat_unit(
 
     Raises
     ------
+    InvalidParameterError
+        A ``ValueError`` naming the parameter, when one is invalid.
     ValueError
         When the SMILES cannot be parsed (with RDKit's reason) or, in cyclic
         mode, the repeat unit does not have exactly two connection points.
@@ -83,25 +103,25 @@ def mol_from_repeat_unit(
     >>> Chem.MolToSmiles(mol)
     'CCC'
     """
-    parse = RepeatUnitParser(connection_points, n_repeat_units, placeholders)
-    return parse(smiles)
+    numbers = placeholder_atomic_numbers(placeholders, "mol_from_repeat_unit")
+    return RepeatUnitParser(connection_points, n_repeat_units, numbers)(smiles)
 
 
 class RepeatUnitParser:
-    """A validated, reusable SMILES-to-molecule function for one mode.
+    """A reusable SMILES-to-molecule function for one mode, of validated arguments.
 
     Featurizers build one per batch (inside each worker) and call it per row,
-    so arguments are checked once and the common cases (no connection point,
-    ``"dummy"`` mode) cost no more than ``Chem.MolFromSmiles``.
+    so the common cases (no connection point, ``"dummy"`` mode) cost no more
+    than ``Chem.MolFromSmiles``. ``placeholder_numbers`` are the atomic
+    numbers from :func:`placeholder_atomic_numbers`.
     """
 
-    def __init__(self, connection_points="dummy", n_repeat_units=10, placeholders=None):
-        check_connection_point_params(connection_points, n_repeat_units, placeholders)
+    def __init__(self, connection_points, n_repeat_units, placeholder_numbers):
         self.connection_points = connection_points
         self.n_repeat_units = n_repeat_units
-        self.placeholder_numbers = _placeholder_atomic_numbers(placeholders)
+        self.placeholder_numbers = placeholder_numbers
         self._placeholder_symbols = tuple(
-            Chem.GetPeriodicTable().GetElementSymbol(z) for z in self.placeholder_numbers
+            Chem.GetPeriodicTable().GetElementSymbol(z) for z in placeholder_numbers
         )
 
     def __call__(self, smiles):
@@ -117,54 +137,37 @@ class RepeatUnitParser:
         return _cyclic_oligomer(mol, self.n_repeat_units)
 
 
-def check_connection_point_params(connection_points, n_repeat_units, placeholders):
-    """Validate the polymer parameters of a featurizer, naming the bad one."""
-    if connection_points not in CONNECTION_POINT_MODES:
-        raise ValueError(
-            f"connection_points must be one of {CONNECTION_POINT_MODES}, "
-            f"got {connection_points!r}."
+def placeholder_atomic_numbers(placeholders, caller):
+    """Atomic numbers of ``placeholders``, the check its constraint cannot make.
+
+    The constraint table lets through None, a str or an array-like; whether
+    each item is an element symbol RDKit knows is checked here.
+    ``InvalidParameterError`` names the parameter of ``caller``.
+    """
+    if placeholders is None:
+        return frozenset()
+    # a bare "Ce" would otherwise be read as the symbols "C" and "e"
+    symbols = (placeholders,) if isinstance(placeholders, str) else tuple(placeholders)
+    numbers = _atomic_numbers(symbols) if all(isinstance(s, str) for s in symbols) else None
+    if numbers is None:
+        raise invalid_parameter(
+            caller,
+            "placeholders",
+            "None or element symbols such as ('Ce', 'Th') or ('[Ce]', '[Th]')",
+            placeholders,
         )
-    if (
-        isinstance(n_repeat_units, bool)
-        or not isinstance(n_repeat_units, int)
-        or n_repeat_units < 2
-    ):
-        raise ValueError(
-            f"n_repeat_units must be an int >= 2 (a ring of repeat units), "
-            f"got {n_repeat_units!r}."
-        )
-    _placeholder_atomic_numbers(placeholders)
+    return numbers
 
 
 @lru_cache(maxsize=64)
-def _placeholder_numbers_cached(placeholders):
+def _atomic_numbers(symbols):
     table = Chem.GetPeriodicTable()
-    numbers = []
-    for item in placeholders:
-        if not isinstance(item, str):
-            raise ValueError(f"placeholders must be element symbols, got {item!r}.")
-        symbol = item.strip("[]")
-        try:
-            numbers.append(table.GetAtomicNumber(symbol))
-        except RuntimeError:
-            raise ValueError(
-                f"placeholders must be element symbols such as 'Ce' or '[Ce]', got {item!r}."
-            ) from None
-    return frozenset(numbers)
-
-
-def _placeholder_atomic_numbers(placeholders):
-    if placeholders is None:
-        return frozenset()
-    if isinstance(placeholders, str):
-        # a bare "Ce" would otherwise be read as the symbols "C" and "e"
-        placeholders = (placeholders,)
     try:
-        return _placeholder_numbers_cached(tuple(placeholders))
-    except TypeError:
-        raise ValueError(
-            f"placeholders must be None or a sequence of element symbols, got {placeholders!r}."
-        ) from None
+        # the error names the parameter; RDKit's stack trace on stderr would not
+        with rdBase.BlockLogs():
+            return frozenset(table.GetAtomicNumber(symbol.strip("[]")) for symbol in symbols)
+    except RuntimeError:  # RDKit's answer to an unknown symbol
+        return None
 
 
 def _parse_failure_reason(smiles):
