@@ -99,6 +99,16 @@ def test_unknown_placeholder_does_not_print_rdkit_traces(capfd):
     assert capfd.readouterr().err == ""
 
 
+@pytest.mark.parametrize("smiles, n_repeat_units", [("*C(*)C", 2), ("*C(*)C(=O)OC", 2)])
+def test_ring_that_would_bond_two_atoms_twice_is_refused_cleanly(smiles, n_repeat_units, capfd):
+    # Both connection points on one atom: two copies would be bonded twice.
+    with pytest.raises(ValueError, match="bond the two copies twice"):
+        mol_from_repeat_unit(smiles, "cyclic", n_repeat_units=n_repeat_units)
+    assert capfd.readouterr().err == ""  # no RDKit invariant-violation trace
+    ring = mol_from_repeat_unit(smiles, "cyclic", n_repeat_units=3)
+    assert ring.GetRingInfo().NumRings() == 1
+
+
 @pytest.mark.parametrize("mode", CONNECTION_POINT_MODES)
 def test_featurizers_accept_every_example(mode):
     for Featurizer in (MorganFingerprint, RDKitDescriptors):

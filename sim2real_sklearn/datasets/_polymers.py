@@ -296,34 +296,16 @@ def _ring(mol, n_units):
     connection points, or the closure would duplicate an existing bond)."""
     from rdkit import Chem
 
-    stars = [a.GetIdx() for a in mol.GetAtoms() if a.GetAtomicNum() == 0]
-    if len(stars) != 2 or any(mol.GetAtomWithIdx(s).GetDegree() != 1
-                              for s in stars):
-        return None
-    head, tail = (mol.GetAtomWithIdx(s).GetNeighbors()[0].GetIdx()
-                  for s in stars)
-    bond_type = mol.GetBondBetweenAtoms(stars[0], head).GetBondType()
-    n_atoms = mol.GetNumAtoms()
-    chain = mol
-    for _ in range(n_units - 1):
-        chain = Chem.CombineMols(chain, mol)
-    ring = Chem.RWMol(chain)
-    for unit in range(n_units):
-        # tail of this unit -> head of the next one (the last closes the ring)
-        a = tail + unit * n_atoms
-        b = head + (unit + 1) % n_units * n_atoms
-        if a == b or ring.GetBondBetweenAtoms(a, b) is not None:
-            return None
-        ring.AddBond(a, b, bond_type)
-    for index in sorted((s + unit * n_atoms for unit in range(n_units)
-                         for s in stars), reverse=True):
-        ring.RemoveAtom(index)
+    from ..featurizers._polymers import cyclic_oligomer
+
     try:
-        closed = ring.GetMol()
-        Chem.SanitizeMol(closed)
-    except Exception:  # RDKit raises several types for impossible valences
+        ring = cyclic_oligomer(mol, n_units)
+        # Labels compare canonical SMILES: aromaticity must be perceived on
+        # the whole ring, as the three units of *C=C* make benzene.
+        Chem.SanitizeMol(ring)
+    except (ValueError, RuntimeError):  # RDKit's sanitization errors, invariant violations
         return None
-    return Chem.MolToSmiles(closed)
+    return Chem.MolToSmiles(ring)
 
 
 def _as_output(columns, as_frame):

@@ -27,6 +27,10 @@ choices, shared by every molecule featurizer through ``connection_points=``:
 
 Molecules without connection points (solvents, small molecules) are the same
 in every mode, so one featurizer serves both columns of a polymer-solvent pair.
+
+The ring closure of ``"cyclic"`` (:func:`cyclic_oligomer`) is also how
+:func:`sim2real_sklearn.datasets.polymer_groups` recognises one polymer
+written in different frames: one algorithm for both.
 """
 
 from functools import lru_cache
@@ -134,7 +138,7 @@ class RepeatUnitParser:
             return mol
         if self.connection_points == "hydrogen":
             return _cap_with_hydrogen(mol)
-        return _cyclic_oligomer(mol, self.n_repeat_units)
+        return cyclic_oligomer(mol, self.n_repeat_units)
 
 
 def placeholder_atomic_numbers(placeholders, caller):
@@ -217,19 +221,47 @@ def _cap_with_hydrogen(mol):
     return Chem.RemoveHs(mol)
 
 
-def _cyclic_oligomer(mol, n_repeat_units):
+def cyclic_oligomer(mol, n_repeat_units):
+    """``n_repeat_units`` copies of a repeat unit joined head to tail into a ring.
+
+    The one ring closure of the package: ``connection_points="cyclic"`` and
+    the polymer identity of :func:`sim2real_sklearn.datasets.polymer_groups`.
+    Aromaticity stays as perceived in the repeat unit and the ring search is
+    the plain SSSR (see ``_CYCLIC_SANITIZE_OPS``); a caller that compares
+    canonical SMILES of small rings sanitizes the result fully.
+
+    Parameters
+    ----------
+    mol : rdkit.Chem.Mol
+        The repeat unit, with exactly two dummy atoms (connection points),
+        each bonded to one atom.
+    n_repeat_units : int
+        Copies in the ring, at least 1 (1 closes the repeat unit on itself).
+
+    Returns
+    -------
+    ring : rdkit.Chem.Mol
+        The cyclic oligomer, without dummy atoms.
+
+    Raises
+    ------
+    ValueError
+        When the unit does not have two such connection points, or the ring
+        would bond an atom to itself or two atoms twice (``*C(*)C`` closed as
+        1 or 2 units, ``*CC*`` as 1), or RDKit cannot close it.
+    """
     dummies = [atom for atom in mol.GetAtoms() if atom.GetAtomicNum() == 0]
     if len(dummies) != 2:
         raise ValueError(
-            "connection_points='cyclic' needs exactly 2 connection points, "
-            f"found {len(dummies)}"
+            f"a cyclic oligomer needs exactly 2 connection points, found {len(dummies)}"
         )
     if any(atom.GetDegree() != 1 for atom in dummies):
         raise ValueError("each connection point must be bonded to exactly one atom")
+    head, tail = (atom.GetIdx() for atom in dummies)
+    _check_closable(mol, head, tail, n_repeat_units)
     # Label head and tail with atom-map numbers so that molzip joins the tail of
     # copy k to the head of copy k + 1 (and the last to the first); molzip keeps
     # bond orders and stereochemistry across the new bonds.
-    head, tail = (atom.GetIdx() for atom in dummies)
     ring = None
     for k in range(n_repeat_units):
         copy = Chem.RWMol(mol)
@@ -243,6 +275,19 @@ def _cyclic_oligomer(mol, n_repeat_units):
         raise ValueError(f"could not close the cyclic oligomer: {exc}") from None
     Chem.GetSSSR(zipped)  # ring info, without the symmetrized (exponential) search
     return zipped
+
+
+def _check_closable(mol, head, tail, n_repeat_units):
+    # Checked here because molzip reports these cases as C++ invariant
+    # violations, with a stack trace on stderr, instead of a plain error.
+    head_atom, tail_atom = (mol.GetAtomWithIdx(i).GetNeighbors()[0].GetIdx() for i in (head, tail))
+    same_atom = head_atom == tail_atom
+    bonded = mol.GetBondBetweenAtoms(head_atom, tail_atom) is not None
+    if n_repeat_units == 1 and (same_atom or bonded):
+        raise ValueError("a 1-unit ring would bond an atom to itself or two bonded atoms again")
+    if n_repeat_units == 2 and same_atom:
+        raise ValueError("a 2-unit ring of a unit with both connection points on one atom "
+                         "would bond the two copies twice")
 
 
 # The symmetrized SSSR enumerates every equally small ring: a ring of 10 para-
