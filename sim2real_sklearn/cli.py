@@ -215,17 +215,22 @@ def _numeric(series, column):
 
 
 def _featurizer(kind, columns):
-    from . import featurizers
+    from .featurizers import (
+        CompositionFeaturizer,
+        MorganFingerprint,
+        PairFeaturizer,
+        RDKitDescriptors,
+    )
 
     if kind == "morgan":
-        return featurizers.MorganFingerprint(count=True, fp_size=1024, errors="nan")
+        return MorganFingerprint(count=True, fp_size=1024, errors="nan")
     if kind == "pair":
-        return featurizers.PairFeaturizer(
-            featurizers.MorganFingerprint(count=True, fp_size=512), errors="nan")
+        return PairFeaturizer(
+            MorganFingerprint(count=True, fp_size=512), errors="nan")
     if kind == "descriptors":
-        return featurizers.RDKitDescriptors(errors="nan")
+        return RDKitDescriptors(errors="nan")
     if kind == "composition":
-        return featurizers.CompositionFeaturizer(errors="nan")
+        return CompositionFeaturizer(errors="nan")
     return None
 
 
