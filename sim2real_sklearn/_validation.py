@@ -410,6 +410,23 @@ def check_target(estimator, X, y="no_validation", *, reset=True, float32=True):
     return out
 
 
+def check_takes_source(estimator):
+    """Refuse an estimator whose ``fit`` does not request ``X_source`` and ``y_source``."""
+    from sklearn import config_context
+    from sklearn.utils.metadata_routing import get_routing_for_object
+
+    wanted = ("X_source", "y_source")
+    with config_context(enable_metadata_routing=True):
+        consumed = get_routing_for_object(estimator).consumes("fit", wanted)
+    if set(consumed) != set(wanted):
+        raise ValueError(
+            f"estimator {type(estimator).__name__} does not request X_source and "
+            "y_source in fit, so it cannot pretrain on simulation data. Use "
+            "Sim2RealRegressor (or a pipeline ending with it), or call "
+            ".set_fit_request(X_source=True, y_source=True) on your regressor."
+        )
+
+
 def check_same_rows(name, value, ref_name, n_rows):
     """Refuse a per-row argument (groups, weights) whose length differs from its data's."""
     if value is not None and _num_samples(value) != n_rows:

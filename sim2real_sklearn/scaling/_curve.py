@@ -34,22 +34,33 @@ from sklearn.utils._param_validation import (
     StrOptions,
     validate_params,
 )
-from sklearn.utils.metadata_routing import get_routing_for_object
 from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import Count, PathLike, check_same_rows, check_study_data, unwrap_source
+from .._validation import (
+    Count,
+    PathLike,
+    check_same_rows,
+    check_study_data,
+    check_takes_source,
+    unwrap_source,
+)
 from ._checkpoint import CellStore, cell_name, study_key, write_atomically
 from ._result import ScalingCurveResult
-from ._study import Study, draw_trials, fit_and_score_cell, root_entropy
+from ._study import (
+    Study,
+    draw_trials,
+    fit_and_score_cell,
+    root_entropy,
+    score_labels,
+    translate_sizes,
+)
 
 __all__ = ["scaling_curve", "ScalingCurve"]
 
 # Fractions of the available source, log-spaced: a scaling law is read on
 # log-log axes, so evenly spaced decades matter more than even steps.
 DEFAULT_SOURCE_SIZES = (0.01, 0.03, 0.1, 0.3, 1.0)
-
-_FIT_PARAMS = ("X_source", "y_source")
 
 # The options of a study, shared by scaling_curve and ScalingCurve.
 _STUDY_CONSTRAINTS = {
@@ -250,7 +261,7 @@ def scaling_curve(
     >>> bool(result.scores[-1].mean() < result.baseline_scores.mean())
     True
     """
-    _check_estimator_takes_source(estimator)
+    check_takes_source(estimator)
     X_sim, y_sim, X_exp, y_exp = check_study_data(
         X_sim, y_sim, X_exp, y_exp, allow_nan_X=get_tags(estimator).input_tags.allow_nan)
     for name, value, ref, n in (("source_groups", source_groups, "X_sim", len(y_sim)),
@@ -270,7 +281,7 @@ def scaling_curve(
         X_source=X_sim, y_source=y_sim, X_target=X_exp, y_target=y_exp,
         source_groups=None if source_groups is None else np.asarray(source_groups),
         target_groups=None if target_groups is None else np.asarray(target_groups),
-        score_groups=score_groups, score_labels=_group_labels(score_groups),
+        score_groups=score_groups, score_labels=score_labels(score_groups),
         # A scorer's sign is -1 for errors ("neg_*"); multiplying by it stores
         # them as positive errors, which is what a power law of the error needs.
         scorer=scorer, sign=getattr(scorer, "_sign", 1), error_score=error_score,
@@ -286,9 +297,9 @@ def scaling_curve(
             "The leakage guard leaves no source rows in some trial: every "
             "source_groups label occurs in an experimental test part."
         )
-    sizes = _translate_sizes(source_sizes, n_available, "source_sizes",
+    sizes = translate_sizes(source_sizes, n_available, "source_sizes",
                              "available source rows")
-    tsizes = None if target_sizes is None else _translate_sizes(
+    tsizes = None if target_sizes is None else translate_sizes(
         target_sizes, min(len(t.train) for t in trials), "target_sizes",
         "rows in the smallest train part")
 
@@ -359,73 +370,6 @@ def _run_cell(estimator, study, trial, n_source, n_target, checkpoint):
     if checkpoint is not None and out["fit_error"] is None:
         write_atomically(checkpoint, out)
     return out
-
-
-# -- checks that the constraints cannot say -----------------------------------
-
-
-def _group_labels(score_groups):
-    """Distinct labels of score_groups; rows without a label (None, NaN) join none."""
-    if score_groups is None:
-        return None
-    import pandas as pd
-
-    labelled = score_groups[~pd.isna(score_groups)]
-    try:
-        return np.unique(labelled)
-    except TypeError as exc:
-        raise ValueError(
-            f"score_groups labels must be all strings or all numbers; got "
-            f"{sorted({type(v).__name__ for v in labelled})}."
-        ) from exc
-
-
-def _check_estimator_takes_source(estimator):
-    with config_context(enable_metadata_routing=True):
-        consumed = get_routing_for_object(estimator).consumes("fit", _FIT_PARAMS)
-    if set(consumed) != set(_FIT_PARAMS):
-        raise ValueError(
-            f"estimator {type(estimator).__name__} does not request X_source and "
-            "y_source in fit, so it cannot pretrain on simulation data. Use "
-            "Sim2RealRegressor (or a pipeline ending with it), or call "
-            ".set_fit_request(X_source=True, y_source=True) on your regressor."
-        )
-
-
-def _translate_sizes(sizes, n_max, name, what):
-    """Absolute sizes from ints or fractions, as learning_curve's helper does."""
-    sizes = np.asarray(sizes)
-    if sizes.ndim != 1 or sizes.size == 0:
-        raise ValueError(f"{name} must be a non-empty 1-D list of sizes; got {sizes!r}.")
-    if np.issubdtype(sizes.dtype, np.floating):
-        if sizes.min() <= 0 or sizes.max() > 1:
-            raise ValueError(
-                f"{name} has been interpreted as fractions of the {n_max} {what} "
-                f"and must be within (0, 1], but is within "
-                f"[{sizes.min()}, {sizes.max()}]. The baseline (no source) is "
-                "always computed; do not list 0."
-            )
-        absolute = np.clip((sizes * n_max).astype(int), 1, n_max)
-    elif np.issubdtype(sizes.dtype, np.integer):
-        if sizes.min() <= 0 or sizes.max() > n_max:
-            raise ValueError(
-                f"{name} has been interpreted as absolute numbers of rows and "
-                f"must be within [1, {n_max}] ({n_max} {what}), but is within "
-                f"[{sizes.min()}, {sizes.max()}]. The baseline (no source) is "
-                "always computed; do not list 0."
-            )
-        absolute = sizes.astype(int)
-    else:
-        raise ValueError(f"{name} must hold ints or floats; got dtype {sizes.dtype}.")
-    unique = np.unique(absolute)
-    if unique.size < absolute.size:
-        warnings.warn(
-            f"Removed duplicate entries from {name}: {unique.size} sizes instead "
-            f"of {absolute.size} ({unique.tolist()}).",
-            RuntimeWarning,
-            stacklevel=3,
-        )
-    return unique
 
 
 # -- progress, failures and the result arrays -----------------------------------

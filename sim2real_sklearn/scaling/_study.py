@@ -19,6 +19,7 @@ import copy
 import numbers
 import time
 import traceback
+import warnings
 from dataclasses import dataclass
 from itertools import islice
 
@@ -99,6 +100,61 @@ class Trial:
     seeds: tuple
     test_groups: object = None
     n_dropped: int = 0
+
+
+# -- sizes and labels -----------------------------------------------------------
+
+
+def translate_sizes(sizes, n_max, name, what):
+    """Absolute sizes from ints or fractions, as learning_curve's helper does."""
+    sizes = np.asarray(sizes)
+    if sizes.ndim != 1 or sizes.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D list of sizes; got {sizes!r}.")
+    if np.issubdtype(sizes.dtype, np.floating):
+        if sizes.min() <= 0 or sizes.max() > 1:
+            raise ValueError(
+                f"{name} has been interpreted as fractions of the {n_max} {what} "
+                f"and must be within (0, 1], but is within "
+                f"[{sizes.min()}, {sizes.max()}]. The baseline (no source) is "
+                "always computed; do not list 0."
+            )
+        absolute = np.clip((sizes * n_max).astype(int), 1, n_max)
+    elif np.issubdtype(sizes.dtype, np.integer):
+        if sizes.min() <= 0 or sizes.max() > n_max:
+            raise ValueError(
+                f"{name} has been interpreted as absolute numbers of rows and "
+                f"must be within [1, {n_max}] ({n_max} {what}), but is within "
+                f"[{sizes.min()}, {sizes.max()}]. The baseline (no source) is "
+                "always computed; do not list 0."
+            )
+        absolute = sizes.astype(int)
+    else:
+        raise ValueError(f"{name} must hold ints or floats; got dtype {sizes.dtype}.")
+    unique = np.unique(absolute)
+    if unique.size < absolute.size:
+        warnings.warn(
+            f"Removed duplicate entries from {name}: {unique.size} sizes instead "
+            f"of {absolute.size} ({unique.tolist()}).",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return unique
+
+
+def score_labels(score_groups):
+    """Distinct labels of score_groups; rows without a label (None, NaN) join none."""
+    if score_groups is None:
+        return None
+    import pandas as pd
+
+    labelled = score_groups[~pd.isna(score_groups)]
+    try:
+        return np.unique(labelled)
+    except TypeError as exc:
+        raise ValueError(
+            f"score_groups labels must be all strings or all numbers; got "
+            f"{sorted({type(v).__name__ for v in labelled})}."
+        ) from exc
 
 
 # -- seeds and trials -----------------------------------------------------------
