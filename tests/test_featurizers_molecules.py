@@ -147,6 +147,7 @@ def test_fill_value_nan_is_accepted():
     [
         ({"radius": -1}, "radius"),
         ({"fp_size": 0}, "fp_size"),
+        ({"fp_size": True}, "fp_size"),  # a mistake, not 1
         ({"count": "yes"}, "count"),
         ({"include_chirality": 1}, "include_chirality"),
         ({"batch_size": 0}, "batch_size"),

@@ -26,18 +26,14 @@ results into one preallocated array; the ``errors`` policy; and the
 
 import os
 from abc import ABCMeta, abstractmethod
-from numbers import Integral
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import (
-    HasMethods,
-    Interval,
-    InvalidParameterError,
-    StrOptions,
-)
+from sklearn.utils._param_validation import HasMethods, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_memory as _sklearn_check_memory
+
+from .._validation import Count, PathLike
 
 ERROR_MODES = ("raise", "nan")
 
@@ -91,15 +87,11 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
 
     _parameter_constraints = {
         # 0 workers has no meaning in joblib; -1 is all cores, -2 all but one...
-        "n_jobs": [
-            Interval(Integral, None, -1, closed="right"),
-            Interval(Integral, 1, None, closed="left"),
-            None,
-        ],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "n_jobs": [Count(None, -1, closed="right"), Count(1, None, closed="left"), None],
+        "batch_size": [Count(1, None, closed="left"), None],
         "errors": [StrOptions(set(ERROR_MODES))],
         "verbose": ["verbose"],
-        "memory": [None, str, os.PathLike, HasMethods(["cache"])],
+        "memory": [None, str, PathLike(), HasMethods(["cache"])],
     }
 
     def __init__(self, *, n_jobs=None, batch_size=None, errors="raise", verbose=0, memory=None):

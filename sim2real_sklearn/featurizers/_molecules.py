@@ -7,7 +7,7 @@ connection points are handled the same way everywhere
 """
 
 from abc import abstractmethod
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 from rdkit import rdBase
@@ -15,6 +15,7 @@ from rdkit.Chem import Descriptors, rdFingerprintGenerator
 from sklearn.utils._param_validation import Interval
 from threadpoolctl import threadpool_limits
 
+from .._validation import Count
 from ._base import BaseFeaturizer, check_names
 from ._polymers import (
     REPEAT_UNIT_PARAMETER_CONSTRAINTS,
@@ -141,8 +142,8 @@ class MorganFingerprint(_MoleculeFeaturizer):
 
     _parameter_constraints = {
         **_MoleculeFeaturizer._parameter_constraints,
-        "radius": [Interval(Integral, 0, None, closed="left")],
-        "fp_size": [Interval(Integral, 1, None, closed="left")],
+        "radius": [Count(0, None, closed="left")],
+        "fp_size": [Count(1, None, closed="left")],
         "count": ["boolean"],
         "include_chirality": ["boolean"],
     }

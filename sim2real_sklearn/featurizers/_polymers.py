@@ -34,11 +34,11 @@ written in different frames: one algorithm for both.
 """
 
 from functools import lru_cache
-from numbers import Integral
 
 from rdkit import Chem, rdBase
-from sklearn.utils._param_validation import Interval, StrOptions, validate_params
+from sklearn.utils._param_validation import StrOptions, validate_params
 
+from .._validation import Count
 from ._base import invalid_parameter
 
 CONNECTION_POINT_MODES = ("dummy", "hydrogen", "cyclic")
@@ -49,7 +49,7 @@ CONNECTION_POINT_MODES = ("dummy", "hydrogen", "cyclic")
 #: ``placeholders`` are element symbols is checked by ``placeholder_atomic_numbers``.
 REPEAT_UNIT_PARAMETER_CONSTRAINTS = {
     "connection_points": [StrOptions(set(CONNECTION_POINT_MODES))],
-    "n_repeat_units": [Interval(Integral, 2, None, closed="left")],
+    "n_repeat_units": [Count(2, None, closed="left")],
     "placeholders": [None, str, "array-like"],
 }
 
