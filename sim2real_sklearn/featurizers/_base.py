@@ -252,37 +252,52 @@ def check_strings(X, estimator=None, reset=False):
     (and ``feature_names_in_`` for a DataFrame) on ``estimator``, as
     scikit-learn's ``validate_data`` does.
     """
+    table = as_object_table(X, "strings")
+    if table.shape[1] != 1:
+        if hasattr(X, "columns"):
+            raise ValueError(
+                f"Expected a single column of strings, got a DataFrame with {table.shape[1]} "
+                f"columns {list(X.columns)}; select one column (or use a ColumnTransformer)."
+            )
+        raise ValueError(
+            f"Expected a 1-D sequence of strings or a single column, got shape {table.shape}."
+        )
+    if reset and estimator is not None:
+        record_input_features(estimator, X, 1)
+    return table[:, 0]
+
+
+def as_object_table(X, what):
+    """``X`` as a 2-D object array, one row per sample (1-D input is one column).
+
+    The input handling of every featurizer, :class:`PairFeaturizer` included:
+    a bare str is refused (it would be read as a sequence of characters), and
+    so is an empty input. ``what`` names the expected items in the errors.
+    """
     if isinstance(X, str):
         raise TypeError(
-            f"Expected a sequence of strings, got the single string {X!r}; wrap it in a list."
+            f"Expected a sequence of {what}, got the single string {X!r}; wrap it in a list."
         )
+    table = X.to_numpy(dtype=object) if hasattr(X, "to_numpy") else np.asarray(X, dtype=object)
+    if table.ndim == 1:
+        table = table[:, None]
+    if table.ndim != 2:
+        raise ValueError(f"Expected 1-D or 2-D input of {what}, got shape {table.shape}.")
+    if len(table) == 0:
+        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
+    return table
+
+
+def record_input_features(estimator, X, n_features):
+    """Set ``n_features_in_``, and ``feature_names_in_`` when ``X`` is a
+    DataFrame with str column names (else remove it), as ``validate_data``
+    does with ``reset=True``."""
+    estimator.n_features_in_ = n_features
     columns = getattr(X, "columns", None)
-    if columns is not None:  # DataFrame
-        if X.shape[1] != 1:
-            raise ValueError(
-                f"Expected a single column of strings, got a DataFrame with {X.shape[1]} "
-                f"columns {list(columns)}; select one column (or use a ColumnTransformer)."
-            )
-        strings = X.iloc[:, 0].to_numpy(dtype=object)
-    elif hasattr(X, "to_numpy"):  # Series
-        strings = X.to_numpy(dtype=object)
-    else:
-        strings = np.asarray(X, dtype=object)
-        if strings.ndim == 2 and strings.shape[1] == 1:
-            strings = strings[:, 0]
-        if strings.ndim != 1:
-            raise ValueError(
-                f"Expected a 1-D sequence of strings or a single column, got shape {strings.shape}."
-            )
-    if len(strings) == 0:
-        raise ValueError("Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is required.")
-    if reset and estimator is not None:
-        estimator.n_features_in_ = 1
-        if columns is not None and all(isinstance(c, str) for c in columns):
-            estimator.feature_names_in_ = np.asarray(columns, dtype=object)
-        elif hasattr(estimator, "feature_names_in_"):
-            del estimator.feature_names_in_
-    return strings
+    if columns is not None and all(isinstance(c, str) for c in columns):
+        estimator.feature_names_in_ = np.asarray(columns, dtype=object)
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
 
 
 def check_memory(memory):

@@ -5,7 +5,14 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted
 
-from ._base import BaseFeaturizer, _failure_message, check_names, invalid_parameter
+from ._base import (
+    BaseFeaturizer,
+    _failure_message,
+    as_object_table,
+    check_names,
+    invalid_parameter,
+    record_input_features,
+)
 
 __all__ = ["PairFeaturizer"]
 
@@ -188,14 +195,9 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
     def _split(self, X, reset):
         """One 1-D object array per component, and rows that do not split."""
         n_parts = len(self.prefixes)
-        table = _as_object_table(X)
+        table = as_object_table(X, "pairs")
         if reset:
-            self.n_features_in_ = table.shape[1]
-            columns = getattr(X, "columns", None)
-            if columns is not None and all(isinstance(c, str) for c in columns):
-                self.feature_names_in_ = np.asarray(columns, dtype=object)
-            elif hasattr(self, "feature_names_in_"):
-                del self.feature_names_in_
+            record_input_features(self, X, table.shape[1])
         elif table.shape[1] != self.n_features_in_:
             raise ValueError(
                 f"X has {table.shape[1]} column(s), but PairFeaturizer was fitted on "
@@ -223,26 +225,10 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         return list(columns), failures
 
     def _row_strings(self, X):
-        table = _as_object_table(X)
+        table = as_object_table(X, "pairs")
         if table.shape[1] == 1:
             return table[:, 0]
         return np.array([self.sep.join(map(str, row)) for row in table], dtype=object)
-
-
-def _as_object_table(X):
-    if isinstance(X, str):
-        raise TypeError(f"Expected a sequence of pairs, got the single string {X!r}; wrap it in a list.")
-    if hasattr(X, "to_numpy"):
-        table = X.to_numpy(dtype=object)
-    else:
-        table = np.asarray(X, dtype=object)
-    if table.ndim == 1:
-        table = table[:, None]
-    if table.ndim != 2:
-        raise ValueError(f"Expected 1-D or 2-D input, got shape {table.shape}.")
-    if len(table) == 0:
-        raise ValueError("Found array with 0 sample(s) while a minimum of 1 is required.")
-    return table
 
 
 def _valid_rows(n_rows, failures):
