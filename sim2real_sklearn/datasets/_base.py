@@ -12,6 +12,8 @@ import tempfile
 from pathlib import Path
 from urllib.request import urlopen
 
+import numpy as np
+
 _GITHUB = "https://raw.githubusercontent.com"
 
 #: The public files the loaders read: local file name -> where it comes from.
@@ -142,6 +144,18 @@ def _download(url, path, sha256):
     finally:
         if os.path.exists(tmp_name):
             os.remove(tmp_name)
+
+
+def _as_output(columns, as_frame):
+    """The loaders' ``as_frame`` rule: Series and frames as they are, or
+    NumPy arrays (float for a float column, object for anything else,
+    frames of mixed columns included)."""
+    if as_frame:
+        return columns
+    return {name: (values.to_numpy(dtype=float)
+                   if getattr(values, "dtype", np.dtype(object)).kind == "f"
+                   else values.to_numpy(dtype=object))
+            for name, values in columns.items()}
 
 
 def _check_sha256(path, expected, what):

@@ -1,10 +1,9 @@
 """Flory-Huggins chi of polymer-solvent pairs: COSMO-RS and experiment."""
 
-import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ._base import _fetch_file
+from ._base import _as_output, _fetch_file
 
 _CHI_EXPERIMENT = "chi_experimental.csv"
 _CHI_COSMO = "chi_cosmo_rs.csv"
@@ -132,11 +131,7 @@ def fetch_flory_huggins_chi(data_home=None, *, download_if_missing=True,
                "source_target": source["chi"],
                "source_groups": source["ps_pair"],
                "source_polymer_class": source["polymer_class"]}
-    if not as_frame:
-        columns = {name: np.asarray(values.to_numpy(dtype=object))
-                   if name not in ("target", "source_target")
-                   else values.to_numpy(dtype=float)
-                   for name, values in columns.items()}
+    columns = _as_output(columns, as_frame)
     return Bunch(**columns, feature_names=list(FEATURE_NAMES),
                  frame=target if as_frame else None,
                  source_frame=source if as_frame else None,

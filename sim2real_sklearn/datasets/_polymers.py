@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from ._base import _fetch_file
+from ._base import _as_output, _fetch_file
 
 _RADONPY = "radonpy_PI1070.csv"
 _RI_EXPERIMENT = "polymer_refractive_index_exp.csv"
@@ -307,11 +307,3 @@ def _ring(mol, n_units):
         return None
     return Chem.MolToSmiles(ring)
 
-
-def _as_output(columns, as_frame):
-    """Series as they are (as_frame) or as NumPy arrays."""
-    if as_frame:
-        return columns
-    return {name: (series.to_numpy(dtype=float) if series.dtype.kind == "f"
-                   else series.to_numpy(dtype=object))
-            for name, series in columns.items()}
