@@ -33,6 +33,12 @@ def main(argv=None):
     except InputError as error:
         print(f"sim2real: error: {error}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        kept = ("the finished trials are kept in --checkpoint-dir: run the same command "
+                "to resume" if getattr(args, "checkpoint_dir", None) else
+                "nothing was written; pass --checkpoint-dir to make a long study resumable")
+        print(f"\nsim2real: interrupted; {kept}.", file=sys.stderr)
+        return 130  # the shell's code for a program stopped by SIGINT
 
 
 def _parser():

@@ -268,8 +268,16 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         self : Sim2RealRegressor
         """
         self._check_params()
-        with torch_threads(self.n_threads):
-            return self._fit(X, y, X_source, y_source)
+        # A fit that fails or is interrupted (Ctrl-C) leaves the model as it
+        # was: a model fitted before keeps predicting as before.
+        before = dict(vars(self))
+        try:
+            with torch_threads(self.n_threads):
+                return self._fit(X, y, X_source, y_source)
+        except BaseException:
+            vars(self).clear()
+            vars(self).update(before)
+            raise
 
     def _fit(self, X, y, X_source, y_source):
         X, y = check_target(self, X, y, reset=True)

@@ -104,6 +104,21 @@ class _TensorNet(NeuralNet):
     (``_make_net``), because they would read every batch's loss to the host.
     """
 
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """skorch's ``partial_fit``, except that Ctrl-C is not swallowed.
+
+        skorch catches ``KeyboardInterrupt`` in ``partial_fit`` and returns as
+        if training had finished: an interrupted pretraining would then be
+        fine-tuned, cached and scored as a result. Here the interrupt
+        propagates and the phase leaves nothing behind.
+        """
+        if not self.initialized_:
+            self.initialize()
+        self.notify("on_train_begin", X=X, y=y)
+        self.fit_loop(X, y, _routing_method="partial_fit", **fit_params)
+        self.notify("on_train_end", X=X, y=y)
+        return self
+
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if iterator is None:
             return
