@@ -45,7 +45,7 @@ from .._validation import (
     check_takes_source,
     unwrap_source,
 )
-from ._checkpoint import CellStore, cell_name, study_key, write_atomically
+from ._checkpoint import CellStore, cell_name, split_key, study_key, write_atomically
 from ._result import ScalingCurveResult
 from ._study import (
     Study,
@@ -312,13 +312,18 @@ def scaling_curve(
         s, t, _ = cell
         return (0 if s == 0 else int(sizes[s - 1]), None if tsizes is None else int(tsizes[t]))
 
-    def name_of(cell):
-        return cell_name(*sizes_of(cell), trial=cell[2])
-
-    store = CellStore.open(checkpoint_dir, study_key(
+    store = CellStore.open(checkpoint_dir, None if checkpoint_dir is None else study_key(
         estimator, (X_sim, y_sim, X_exp, y_exp, source_groups, target_groups, score_groups),
-        entropy, test_size if cv is None else cv, scoring, tsizes is not None))
-    done = {c: store.read(name_of(c)) for c in cells}
+        entropy, scoring, tsizes is not None))
+    # The split is part of a cell's file name: a changed test_size or cv is another cell.
+    split_keys = [split_key(t) for t in trials] if store.directory else None
+
+    def name_of(cell):
+        return None if split_keys is None else cell_name(
+            *sizes_of(cell), trial=cell[2], split_key=split_keys[cell[2]])
+
+    n_groups = None if study.score_labels is None else len(study.score_labels)
+    done = {c: store.read(name_of(c), n_groups) for c in cells}
     done = {c: v for c, v in done.items() if v is not None}
     todo = [c for c in cells if c not in done]
     if verbose:
