@@ -96,7 +96,7 @@ def main(argv=None):
     print(f"\n{law.equation()}")
     for name in ("alpha", "C"):
         low, high = getattr(law, f"{name}_interval_")
-        print(f"  {name} = {getattr(law, name):.4f}  (90% CI {low:.4f} to {high:.4f})")
+        print(f"  {name} = {getattr(law, name + '_'):.4f}  (90% CI {low:.4f} to {high:.4f})")
     largest = result.source_sizes.max()
     gain = law.gain_per_decade(largest)
     print(f"10x more simulation rows than {largest} would remove {gain:.3g} MAE")

@@ -50,12 +50,8 @@ def test_noisy_trials_recover_parameters(seed):
     np.testing.assert_allclose(fit.predict(SIZES), TRUTH, rtol=0.02)
 
 
-def test_user_facing_names_match_fitted_attributes(law):
-    assert law.alpha == law.scaling_strength == law.alpha_
-    assert law.C == law.transfer_gap == law.C_
-    assert law.D == law.D_
-    assert law.scaling_strength_interval == law.alpha_interval_
-    assert law.transfer_gap_interval == law.C_interval_
+def test_each_interval_holds_its_estimate(law):
+    # alpha_ is the scaling strength, C_ the transfer gap: one name each.
     for name in ("alpha", "D", "C"):
         low, high = getattr(law, f"{name}_interval_")
         assert low <= getattr(law, f"{name}_") <= high
@@ -162,7 +158,7 @@ def test_is_a_clonable_estimator(law):
     assert fresh.get_params() == law.get_params()
     assert not hasattr(fresh, "alpha_")
     with pytest.raises(NotFittedError):
-        fresh.alpha
+        fresh.summary()
 
 
 def test_latex_equation_for_legends(law):
@@ -281,15 +277,31 @@ def test_bad_data_is_refused_with_a_clear_message(sizes, scores, match):
 
 
 @pytest.mark.parametrize("confidence", [0, 1, 1.5, -0.1, "0.9", True])
-def test_confidence_must_be_in_open_unit_interval(confidence):
-    with pytest.raises(ValueError, match=r"confidence must be a float in \(0, 1\)"):
-        PowerLaw(confidence=confidence).fit(SIZES, noisy_curve(0))
+@pytest.mark.parametrize("estimator", [PowerLaw(), TwoWayPowerLaw()], ids=lambda e: type(e).__name__)
+def test_confidence_must_be_in_open_unit_interval(estimator, confidence):
+    name = type(estimator).__name__
+    expected = rf"'confidence' parameter of {name} must be a float in the range \(0.0, 1.0\)"
+    data = (SIZES, noisy_curve(0)) if name == "PowerLaw" else (N_GRID, M_GRID, two_way_truth())
+    with pytest.raises(ValueError, match=expected):
+        clone(estimator).set_params(confidence=confidence).fit(*data)
 
 
-@pytest.mark.parametrize("n_bootstrap", [-1, 2.5, None])
-def test_n_bootstrap_must_be_a_count(n_bootstrap):
-    with pytest.raises(ValueError, match="n_bootstrap must be an integer >= 0"):
-        PowerLaw(n_bootstrap=n_bootstrap).fit(SIZES, noisy_curve(0))
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"n_bootstrap": -1}, r"'n_bootstrap' parameter of PowerLaw must be an int in the range \[0, inf\)"),
+        ({"n_bootstrap": 2.5}, "'n_bootstrap' parameter"),
+        ({"n_bootstrap": None}, "'n_bootstrap' parameter"),
+        ({"n_bootstrap": True}, "'n_bootstrap' parameter"),  # a flag is not a count
+        ({"n_starts": -1}, "'n_starts' parameter of PowerLaw must be an int"),
+        ({"fit_intercept": "yes"}, "'fit_intercept' parameter of PowerLaw must be an instance of 'bool'"),
+        ({"random_state": "seed"}, "'random_state' parameter of PowerLaw"),
+    ],
+    ids=lambda value: str(value) if isinstance(value, dict) else "",
+)
+def test_parameters_are_refused_by_name(params, match):
+    with pytest.raises(ValueError, match=match):
+        PowerLaw(**params).fit(SIZES, noisy_curve(0))
 
 
 def test_predict_refuses_size_zero(law):
@@ -308,6 +320,19 @@ def test_bootstrap_mean_interval():
     assert np.all(wider[2] - wider[1] > high - low)
     single = bootstrap_mean_interval(scores[:, :1])
     assert np.isnan(single[1]).all()
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"confidence": 1.5}, r"'confidence' parameter of bootstrap_mean_interval must be a float"),
+        ({"n_bootstrap": 0}, r"'n_bootstrap' parameter of bootstrap_mean_interval must be an int "
+                             r"in the range \[1, inf\)"),
+    ],
+)
+def test_bootstrap_mean_interval_refuses_its_parameters_by_name(params, match):
+    with pytest.raises(ValueError, match=match):
+        bootstrap_mean_interval(noisy_curve(11), **params)
 
 
 # -- two-way law --------------------------------------------------------------
@@ -366,7 +391,7 @@ def test_equation_writes_a_gap_at_its_bound_as_zero():
     sizes = np.array([50, 100, 200, 400, 800, 1600, 3200])
     scores = 1.4 * sizes[:, None] ** -0.3 * np.ones((7, 10))  # no gap at all
     law = PowerLaw(n_bootstrap=50, random_state=0).fit(sizes, scores)
-    assert law.C < 1e-6
+    assert law.C_ < 1e-6
     assert law.equation().endswith("+ 0")
 
 

@@ -16,9 +16,11 @@ nothing here imports torch.
 
 from ._curve import ScalingCurve, scaling_curve
 from ._display import GridScalingCurveDisplay, GroupScalingCurveDisplay, ScalingCurveDisplay
-from ._power_law import PowerLaw, TwoWayPowerLaw, bootstrap_mean_interval
+from ._power_law import PowerLaw
 from ._report import planning_answers, write_report
 from ._result import ScalingCurveResult
+from ._statistics import bootstrap_mean_interval
+from ._two_way_law import TwoWayPowerLaw
 
 __all__ = [
     "GridScalingCurveDisplay",

@@ -19,7 +19,9 @@ import warnings
 import numpy as np
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 
-from ._power_law import PowerLaw, TwoWayPowerLaw, _check_sizes, bootstrap_mean_interval
+from ._power_law import PowerLaw
+from ._statistics import _check_sizes, bootstrap_mean_interval
+from ._two_way_law import TwoWayPowerLaw
 
 __all__ = ["GridScalingCurveDisplay", "GroupScalingCurveDisplay", "ScalingCurveDisplay"]
 

@@ -62,7 +62,7 @@ def planning_answers(result, law):
     positive = sizes > 0
     largest = float(sizes[positive].max())
     current = float(law.predict(largest))
-    gap = float(law.C)
+    gap = float(law.C_)  # the transfer gap: no amount of simulation goes below it
     targets = [current - f * (current - gap) for f in (0.25, 0.5, 0.9)] + [gap * 0.9]
     answers = {
         "transfer_mae_at_largest": {

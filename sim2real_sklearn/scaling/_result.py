@@ -249,7 +249,7 @@ class ScalingCurveResult:
         ...                             n_source_dropped=[0] * 6, n_target_train=[160] * 6,
         ...                             random_state=0)
         >>> law = result.fit_baseline_law(n_bootstrap=50)
-        >>> round(float(law.alpha), 2), round(float(law.C), 2)
+        >>> round(law.alpha_, 2), round(law.C_, 2)
         (0.5, 0.05)
         """
         from ._power_law import PowerLaw
