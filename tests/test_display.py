@@ -15,7 +15,12 @@ from sim2real_sklearn import (  # noqa: E402
     GroupScalingCurveDisplay,
     ScalingCurveDisplay,
 )
-from sim2real_sklearn import PowerLaw, PowerLawWarning, TwoWayPowerLaw  # noqa: E402
+from sim2real_sklearn import (  # noqa: E402
+    PowerLaw,
+    PowerLawWarning,
+    ScalingCurveResult,
+    TwoWayPowerLaw,
+)
 
 SIZES = np.array([50, 100, 200, 500, 1000, 2000, 5000, 10000, 20000])
 TARGET_SIZES = np.array([20, 50, 100, 200, 400])
@@ -48,12 +53,34 @@ def make_result(with_law=True):
         * noise(TARGET_SIZES.size, N_TRIALS),
         group_scores=groups,
         group_baseline_scores={name: 0.5 * noise(N_TRIALS) for name in groups},
+        random_state=0,
     )
     if with_law:
         result.fit_power_law = lambda confidence=0.9: PowerLaw(
             confidence=confidence, n_bootstrap=100, random_state=0
         ).fit(SIZES, scores)
+        # The result's own rules for the per-group and the two-way laws.
+        for name in ("fit_group_laws", "fit_two_way_law"):
+            setattr(result, name, types.MethodType(getattr(ScalingCurveResult, name), result))
     return result
+
+
+def study_result(random_state, sizes=SIZES):
+    """A real ScalingCurveResult with groups and a two-way grid."""
+    rng = np.random.default_rng(1)
+    # Size 0 (direct learning) gets the error of a one-row source: finite, off the curve.
+    n, m = np.maximum(sizes, 1)[:, None, None], TARGET_SIZES[None, :, None]
+    noise = lambda *shape: np.exp(rng.normal(0, 0.1, shape))  # noqa: E731
+    errors = np.empty((sizes.size + 1, TARGET_SIZES.size, N_TRIALS))
+    errors[0] = 1.1 * TARGET_SIZES[:, None] ** -0.3 * noise(TARGET_SIZES.size, N_TRIALS)
+    errors[1:] = 2 * (0.1 + n**-0.5) * m**-0.3 * noise(sizes.size, TARGET_SIZES.size, N_TRIALS)
+    group_errors = np.stack([errors * scale * noise(*errors.shape) for scale in (0.8, 1.3)])
+    return ScalingCurveResult(
+        source_sizes=sizes, target_sizes=TARGET_SIZES, errors=errors,
+        groups=["aromatic", "aliphatic"], group_errors=group_errors,
+        n_source_dropped=np.zeros(N_TRIALS), n_target_train=np.full(N_TRIALS, 400),
+        random_state=random_state,
+    )
 
 
 def legend_texts(ax):
@@ -161,6 +188,68 @@ def test_from_estimator_forwards_to_scaling_curve(monkeypatch):
     assert received["kwargs"] == {"source_sizes": [100, 1000], "n_trials": 5, "random_state": 0}
     assert display.confidence == 0.8
     assert len(display.lines_) == 3
+
+
+@pytest.mark.parametrize(
+    "display_class", [ScalingCurveDisplay, GroupScalingCurveDisplay, GridScalingCurveDisplay]
+)
+def test_without_matplotlib_no_study_is_run_and_no_law_fitted(monkeypatch, display_class):
+    import sim2real_sklearn.scaling._curve as curve_module
+    import sim2real_sklearn.scaling._plot as plot_module
+
+    def no_matplotlib(caller_name):
+        raise ImportError(f"{caller_name} requires matplotlib.")
+
+    work = []
+    monkeypatch.setattr(plot_module, "check_matplotlib_support", no_matplotlib)
+    monkeypatch.setattr(curve_module, "scaling_curve", lambda *args, **kwargs: work.append("study"))
+    name = display_class.__name__
+    with pytest.raises(ImportError, match=f"{name}.from_estimator requires matplotlib"):
+        display_class.from_estimator("estimator", "X_sim", "y_sim", "X_exp", "y_exp")
+    result = make_result()
+    for method in ("fit_power_law", "fit_group_laws", "fit_two_way_law"):
+        setattr(result, method, lambda *args, **kwargs: work.append("law"))
+    with pytest.raises(ImportError, match=f"{name}.from_result requires matplotlib"):
+        display_class.from_result(result, fit_law=True)
+    assert work == []
+
+
+# -- one seed for every law a display draws -------------------------------------
+
+
+def test_every_law_a_display_draws_is_the_results_law_with_its_seed():
+    def drawn_laws(result):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", PowerLawWarning)
+            curve = ScalingCurveDisplay.from_result(result)
+            groups = GroupScalingCurveDisplay.from_result(result, fit_law=True, n_bootstrap=50)
+            grid = GridScalingCurveDisplay.from_result(result, n_bootstrap=50)
+            expected = [result.fit_power_law(), *result.fit_group_laws(n_bootstrap=50).values(),
+                        result.fit_two_way_law(n_bootstrap=50)]
+        drawn = [curve.power_law, *groups.power_laws.values(), grid.two_way_law]
+        for law, same in zip(drawn, expected):
+            np.testing.assert_array_equal(law.bootstrap_params_, same.bootstrap_params_)
+        return drawn
+
+    seven, eight = drawn_laws(study_result(7)), drawn_laws(study_result(8))
+    for law, other in zip(seven, eight):
+        assert law.random_state == 7 and other.random_state == 8
+        assert not np.array_equal(law.bootstrap_params_, other.bootstrap_params_)
+
+
+def test_size_zero_of_a_result_is_the_baseline_not_a_point_of_the_curve():
+    result = study_result(0, sizes=np.r_[0, SIZES])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PowerLawWarning)
+        curve = ScalingCurveDisplay.from_result(result, n_bootstrap=50)
+        groups = GroupScalingCurveDisplay.from_result(result, fit_law=True, n_bootstrap=50)
+        grid = GridScalingCurveDisplay.from_result(result, n_bootstrap=50)
+    np.testing.assert_array_equal(curve.mean_line_.get_xdata(), SIZES)
+    np.testing.assert_allclose(curve.mean_line_.get_ydata(), result.scores[1:].mean(axis=1))
+    assert curve.baseline_line_.get_ydata()[0] == pytest.approx(result.baseline_scores.mean())
+    np.testing.assert_array_equal(curve.power_law.sizes_, SIZES)
+    np.testing.assert_array_equal(groups.group_lines_["aromatic"].get_xdata(), SIZES)
+    np.testing.assert_array_equal(grid.curve_lines_[0].get_xdata(), SIZES)
 
 
 # -- one curve per group ------------------------------------------------------

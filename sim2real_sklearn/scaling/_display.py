@@ -3,7 +3,10 @@
 Each display stores the numbers in ``__init__``, draws with ``plot(ax=...)``
 and keeps the matplotlib objects it drew (``ax_``, ``figure_``, ``lines_``).
 Build one from a scaling-curve result with ``from_result`` or run the trials
-and plot in one call with ``from_estimator``.
+and plot in one call with ``from_estimator``. The drawing they share (bands,
+law lines, baselines, log axes) is in :mod:`._plot`; every law a display
+fits comes from the result (``fit_power_law``, ``fit_group_laws``,
+``fit_two_way_law``), seeded by the result's ``random_state``.
 
 - :class:`ScalingCurveDisplay`: mean experimental error against the number
   of computed samples, its bootstrap band, the fitted power law (dashed, its
@@ -14,213 +17,23 @@ and plot in one call with ``from_estimator``.
   computed size for each experimental size, or the other way round.
 """
 
-import warnings
-
 import numpy as np
-from sklearn.utils._optional_dependencies import check_matplotlib_support
 
-from ._power_law import PowerLaw
-from ._statistics import _check_sizes, bootstrap_mean_interval
-from ._two_way_law import TwoWayPowerLaw
+from ._plot import _SOURCE_LABEL, _TARGET_LABEL, _law_grid, _palette, _ScalingDisplay
+from ._statistics import _check_errors, _check_sizes
 
 __all__ = ["GridScalingCurveDisplay", "GroupScalingCurveDisplay", "ScalingCurveDisplay"]
 
-_SOURCE_LABEL = "Computed (simulation) samples $n$"
-_TARGET_LABEL = "Experimental training samples $m$"
+# With many groups, hue alone does not tell the lines apart.
+_GROUP_MARKERS = "osD^vP*Xph<>"
 
 
-def _axes(ax, owner):
-    check_matplotlib_support(f"{owner}.plot")
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots()
-    return ax
+def _computed_sizes(result):
+    """Which of the result's source sizes go on a log axis: size 0 is the baseline."""
+    return np.asarray(result.source_sizes) > 0
 
 
-def _palette(n_colors, ordered=True):
-    """Colours: a sequential map for ordered sizes, distinct hues for groups."""
-    import matplotlib as mpl
-
-    if not ordered:
-        cmap = mpl.colormaps["tab10" if n_colors <= 10 else "tab20"]
-        return [cmap(i % cmap.N) for i in range(n_colors)]
-    # Stop before viridis' pale yellow end, which vanishes on white.
-    return [mpl.colormaps["viridis"](v) for v in np.linspace(0.0, 0.85, n_colors)]
-
-
-def _band_settings(display, n_bootstrap, random_state, fill_between_kw):
-    return {
-        "confidence": display.confidence,
-        "n_bootstrap": n_bootstrap,
-        "random_state": random_state,
-        "fill_between_kw": fill_between_kw,
-    }
-
-
-def _band(ax, x, scores, color, *, confidence, n_bootstrap, random_state, fill_between_kw):
-    """Mean line's bootstrap band; returns the mean and the drawn patch."""
-    mean, low, high = bootstrap_mean_interval(
-        scores, confidence=confidence, n_bootstrap=n_bootstrap, random_state=random_state
-    )
-    if np.all(np.isnan(low)):
-        return mean, None  # a single trial: no band to draw
-    kw = {"alpha": 0.2, "color": color, "linewidth": 0, **(fill_between_kw or {})}
-    return mean, ax.fill_between(x, low, high, **kw)
-
-
-def _tick_label(value, _position=None):
-    """Plain numbers (0.2, 500, 20000) where they stay short, 10^k beyond."""
-    if value <= 0:
-        return ""
-    if 1e-3 <= value < 1e5:
-        return f"{value:g}"
-    exponent = np.floor(np.log10(value))
-    mantissa = value / 10**exponent
-    head = "" if np.isclose(mantissa, 1) else f"{mantissa:g}\\times"
-    return f"${head}10^{{{exponent:g}}}$"
-
-
-def _label_log_axis(axis, low, high):
-    """Label the minor ticks of a log axis as much as its span allows.
-
-    An error axis often spans less than a decade, where matplotlib's default
-    labels no tick at all or crowds overlapping ones.
-    """
-    from matplotlib.ticker import FuncFormatter, LogLocator, MaxNLocator, NullFormatter
-
-    decades = np.log10(high / low)
-    if decades < 0.5:
-        # Less than a factor of ~3 (errors from 0.19 to 0.24, say): log ticks
-        # would label one value at most; evenly spaced plain numbers read better.
-        axis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
-        axis.set_major_formatter(FuncFormatter(lambda value, _pos=None: f"{value:.3g}"))
-        axis.set_minor_formatter(NullFormatter())
-        return
-    shown = (2, 3, 4, 5, 6, 7, 8, 9) if decades <= 1 else (2, 5) if decades <= 2.2 else ()
-
-    def minor_label(value, position=None):
-        mantissa = value / 10 ** np.floor(np.log10(value) + 1e-9)
-        return _tick_label(value) if any(np.isclose(mantissa, shown)) else ""
-
-    axis.set_major_locator(LogLocator(base=10))
-    axis.set_major_formatter(FuncFormatter(_tick_label))
-    axis.set_minor_locator(LogLocator(base=10, subs=np.arange(2, 10)))
-    axis.set_minor_formatter(FuncFormatter(minor_label))
-
-
-def _finish(ax, xlabel, ylabel, n_entries):
-    """Log-log axes, readable ticks, labels, light grid, legend off the data."""
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.autoscale_view()
-    _label_log_axis(ax.xaxis, *ax.get_xlim())
-    _label_log_axis(ax.yaxis, *ax.get_ylim())
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.grid(True, which="major", alpha=0.3)
-    if n_entries > 6:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize="small")
-    else:
-        ax.legend(loc="best", fontsize="small")
-
-
-def _mean_over_trials(scores):
-    """Mean of the last axis over trials that did not fail (NaN if none did)."""
-    scores = np.asarray(scores, dtype=float)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all trials failed
-        return np.nanmean(scores, axis=-1)
-
-
-def _nanmean_or_nan(values):
-    return float(_mean_over_trials(np.ravel(values)))
-
-
-def _check_1d(values, name):
-    # Sizes go on a log axis: 0 (direct learning) belongs in the baseline.
-    return _check_sizes(values, name)
-
-
-def _check_trials(scores, name, leading_shape):
-    scores = np.asarray(scores, dtype=float)
-    if scores.ndim == len(leading_shape):
-        scores = scores[..., np.newaxis]
-    if scores.shape[:-1] != tuple(leading_shape) or scores.ndim != len(leading_shape) + 1:
-        raise ValueError(
-            f"{name} must have shape {tuple(leading_shape)} + (n_trials,); got {scores.shape}."
-        )
-    return scores
-
-
-class _FromEstimatorMixin:
-    @classmethod
-    def from_estimator(
-        cls,
-        estimator,
-        X_sim,
-        y_sim,
-        X_exp,
-        y_exp,
-        *,
-        ax=None,
-        confidence=0.9,
-        fit_law=True,
-        score_name="MAE",
-        plot_kw=None,
-        **scaling_curve_kwargs,
-    ):
-        """Run the scaling-curve trials, then plot them.
-
-        Parameters
-        ----------
-        estimator : estimator
-            Sim2Real regressor (or pipeline) cloned in every trial.
-
-        X_sim, y_sim : array-like
-            Computed (simulation) data: the source.
-
-        X_exp, y_exp : array-like
-            Experimental data: the target, split in every trial.
-
-        ax : matplotlib Axes, default=None
-            Axes to draw on; a new figure when None.
-
-        confidence : float, default=0.9
-            Coverage of the bands and of the law's intervals.
-
-        fit_law : bool, default=True
-            Whether to fit and draw the power law.
-
-        score_name : str, default="MAE"
-            Name of the error on the y axis and in the equation.
-
-        plot_kw : dict, default=None
-            Further keyword arguments of :meth:`plot`.
-
-        **scaling_curve_kwargs
-            Passed to :func:`~sim2real_sklearn.scaling_curve`
-            (sizes, number of trials, ``n_jobs``, ``random_state``, ...).
-
-        Returns
-        -------
-        display : the display class
-        """
-        # Imported here: the trial runner pulls in torch, plotting need not.
-        from ._curve import scaling_curve
-
-        result = scaling_curve(estimator, X_sim, y_sim, X_exp, y_exp, **scaling_curve_kwargs)
-        return cls.from_result(
-            result,
-            ax=ax,
-            confidence=confidence,
-            fit_law=fit_law,
-            score_name=score_name,
-            **(plot_kw or {}),
-        )
-
-
-class ScalingCurveDisplay(_FromEstimatorMixin):
+class ScalingCurveDisplay(_ScalingDisplay):
     """Scaling curve: experimental error against the number of computed samples.
 
     Draws, on log-log axes, the mean error over trials with its bootstrap
@@ -286,7 +99,6 @@ class ScalingCurveDisplay(_FromEstimatorMixin):
     >>> len(display.lines_)
     3
     """
-
     def __init__(
         self,
         *,
@@ -341,61 +153,34 @@ class ScalingCurveDisplay(_FromEstimatorMixin):
         -------
         display : ScalingCurveDisplay
         """
-        ax = _axes(ax, type(self).__name__)
-        sizes = _check_1d(self.source_sizes, "source_sizes")
-        scores = _check_trials(self.scores, "scores", sizes.shape)
-        level = f"{self.confidence:.0%}"
+        ax, band = self._start(
+            ax, n_bootstrap=n_bootstrap, random_state=random_state, fill_between_kw=fill_between_kw
+        )
+        sizes = _check_sizes(self.source_sizes, "source_sizes")
+        scores = _check_errors(self.scores, "scores", sizes.shape, ["n_sizes"])
 
-        band = _band_settings(self, n_bootstrap, random_state, fill_between_kw)
-        label = f"Transfer, mean ({level} CI)"
+        label = f"Transfer, mean ({self.confidence:.0%} CI)"
         line_kw = {"marker": "o", "color": "C0", "label": label, **(line_kw or {})}
-        mean, patch = _band(ax, sizes, scores, line_kw["color"], **band)
-        self.fill_between_ = [patch] if patch is not None else []
-        (self.mean_line_,) = ax.plot(sizes, mean, **line_kw)
-        self.lines_ = [self.mean_line_]
+        self.mean_line_ = self._plot_mean(ax, sizes, scores, line_kw, band=band)
 
         self.law_line_ = None
         if self.power_law is not None:
-            grid = np.geomspace(sizes.min(), sizes.max(), 200)
+            grid = _law_grid(sizes)
             label = self.power_law.equation(latex=True, name=self.score_name)
             law_kw = {"linestyle": "--", "color": "C3", "label": label, **(law_kw or {})}
-            (self.law_line_,) = ax.plot(grid, self.power_law.predict(grid), **law_kw)
-            self.lines_.append(self.law_line_)
-            if show_law_band:
-                low, high = self.power_law.predict_interval(grid)
-                self.fill_between_.append(
-                    ax.fill_between(grid, low, high, color=law_kw["color"], alpha=0.12, linewidth=0)
-                )
+            interval = self.power_law.predict_interval(grid) if show_law_band else None
+            self.law_line_ = self._plot_law(
+                ax, grid, self.power_law.predict(grid), law_kw, interval=interval
+            )
 
         self.baseline_line_ = None
         if self.baseline_scores is not None:
-            self.baseline_line_ = self._plot_baseline(ax, band, baseline_kw)
-            self.lines_.append(self.baseline_line_)
-
-        _finish(ax, _SOURCE_LABEL, f"{self.score_name} on experimental test data", len(self.lines_))
-        self.ax_, self.figure_ = ax, ax.figure
-        return self
-
-    def _plot_baseline(self, ax, band, baseline_kw):
-        baseline = np.asarray(self.baseline_scores, dtype=float).ravel()
-        mean, low, high = bootstrap_mean_interval(
-            baseline,
-            confidence=band["confidence"],
-            n_bootstrap=band["n_bootstrap"],
-            random_state=band["random_state"],
-        )
-        kw = {
-            "color": "0.3",
-            "linestyle": ":",
-            "label": f"Direct learning (no simulation): {mean:.3g}",
-            **(baseline_kw or {}),
-        }
-        line = ax.axhline(mean, **kw)
-        if np.isfinite(low):
-            band_kw = {"color": kw["color"], "alpha": 0.12, "linewidth": 0}
-            band_kw.update(band["fill_between_kw"] or {})
-            self.fill_between_.append(ax.axhspan(low, high, **band_kw))
-        return line
+            kw = {"color": "0.3", "linestyle": ":",
+                  "label": "Direct learning (no simulation): {mean:.3g}"}
+            self.baseline_line_ = self._plot_level(
+                ax, self.baseline_scores, kw, baseline_kw, band=band
+            )
+        return self._finish(ax, _SOURCE_LABEL, len(self.lines_))
 
     @classmethod
     def from_result(
@@ -403,10 +188,13 @@ class ScalingCurveDisplay(_FromEstimatorMixin):
     ):
         """Plot a scaling-curve result.
 
+        Sizes above 0 make the curve; direct learning (size 0) is the
+        baseline line.
+
         Parameters
         ----------
-        result : scaling-curve result
-            Any object with ``source_sizes``, ``scores`` and
+        result : ScalingCurveResult
+            Or any object with ``source_sizes``, ``scores`` and
             ``baseline_scores`` (may be None), and ``fit_power_law`` when
             ``fit_law`` is True.
 
@@ -417,7 +205,9 @@ class ScalingCurveDisplay(_FromEstimatorMixin):
             Coverage of the bands and of the law's intervals.
 
         fit_law : bool, default=True
-            Whether to fit (``result.fit_power_law``) and draw the law.
+            Whether to fit and draw the law, with
+            ``result.fit_power_law(confidence=confidence)`` (seeded by the
+            result's ``random_state``).
 
         score_name : str, default="MAE"
             Name of the error.
@@ -429,10 +219,12 @@ class ScalingCurveDisplay(_FromEstimatorMixin):
         -------
         display : ScalingCurveDisplay
         """
+        cls._check_matplotlib("from_result")
         law = result.fit_power_law(confidence=confidence) if fit_law else None
+        keep = _computed_sizes(result)
         display = cls(
-            source_sizes=result.source_sizes,
-            scores=result.scores,
+            source_sizes=np.asarray(result.source_sizes)[keep],
+            scores=np.asarray(result.scores)[keep],
             baseline_scores=getattr(result, "baseline_scores", None),
             power_law=law,
             score_name=score_name,
@@ -441,7 +233,7 @@ class ScalingCurveDisplay(_FromEstimatorMixin):
         return display.plot(ax=ax, **plot_kw)
 
 
-class GroupScalingCurveDisplay(_FromEstimatorMixin):
+class GroupScalingCurveDisplay(_ScalingDisplay):
     """Scaling curves per group of test materials, one line per group.
 
     Shows whether the computed database helps every class of materials
@@ -501,7 +293,6 @@ class GroupScalingCurveDisplay(_FromEstimatorMixin):
     >>> sorted(display.group_lines_)
     ['aliphatic', 'aromatic']
     """
-
     def __init__(
         self,
         *,
@@ -558,63 +349,51 @@ class GroupScalingCurveDisplay(_FromEstimatorMixin):
         -------
         display : GroupScalingCurveDisplay
         """
-        ax = _axes(ax, type(self).__name__)
-        sizes = _check_1d(self.source_sizes, "source_sizes")
+        ax, band = self._start(
+            ax, n_bootstrap=n_bootstrap, random_state=random_state, fill_between_kw=fill_between_kw
+        )
+        sizes = _check_sizes(self.source_sizes, "source_sizes")
         if not isinstance(self.group_scores, dict) or not self.group_scores:
             raise ValueError("group_scores must be a non-empty dict {group name: scores}.")
         laws = self.power_laws or {}
-        colors = _palette(len(self.group_scores), ordered=False)
-        band = _band_settings(self, n_bootstrap, random_state, fill_between_kw)
-        self.lines_, self.fill_between_, self.group_lines_ = [], [], {}
-        markers = "osD^vP*Xph<>"  # with many groups, hue alone is not enough
-        for i, ((name, scores), color) in enumerate(zip(self.group_scores.items(), colors)):
-            scores = _check_trials(scores, f"group_scores[{name!r}]", sizes.shape)
-            if show_band:
-                mean, patch = _band(ax, sizes, scores, color, **band)
-                if patch is not None:
-                    self.fill_between_.append(patch)
-            else:
-                mean = _mean_over_trials(scores)
+        colors = dict(zip(self.group_scores, _palette(len(self.group_scores), ordered=False)))
+
+        self.group_lines_ = {}
+        for i, (name, scores) in enumerate(self.group_scores.items()):
+            scores = _check_errors(scores, f"group_scores[{name!r}]", sizes.shape, ["n_sizes"])
             label = str(name)
             if name in laws:
                 label += rf" ($\alpha$ = {laws[name].alpha_:.2g}, $C$ = {laws[name].C_:.2g})"
-            kw = {
-                "marker": markers[i % len(markers)],
-                "markersize": 4,
-                "color": color,
-                "label": label,
-                **(line_kw or {}),
-            }
-            (self.group_lines_[name],) = ax.plot(sizes, mean, **kw)
-            self.lines_.append(self.group_lines_[name])
-        grid = np.geomspace(sizes.min(), sizes.max(), 200)
-        for name, color in zip(self.group_scores, colors):
+            kw = {"marker": _GROUP_MARKERS[i % len(_GROUP_MARKERS)], "markersize": 4,
+                  "color": colors[name], "label": label, **(line_kw or {})}
+            self.group_lines_[name] = self._plot_mean(
+                ax, sizes, scores, kw, band=band if show_band else None, band_color=colors[name]
+            )
+
+        grid = _law_grid(sizes)
+        for name in self.group_scores:
             if name in laws:
-                kw = {"linestyle": "--", "linewidth": 1, "color": color, **(law_kw or {})}
-                self.lines_.extend(ax.plot(grid, laws[name].predict(grid), **kw))
-        self.baseline_line_ = None
-        if self.group_baseline_scores is not None:
-            for i, (name, color) in enumerate(zip(self.group_scores, colors)):
-                if name not in self.group_baseline_scores:
-                    continue
-                level = _nanmean_or_nan(self.group_baseline_scores[name])
-                first = self.baseline_line_ is None
-                label = "Direct learning, per group (dotted)" if first else None
-                kw = {"color": color, "linestyle": ":", "linewidth": 1, "label": label}
-                kw.update(baseline_kw or {})
-                line = ax.axhline(level, **kw)
-                self.baseline_line_ = self.baseline_line_ or line
-                self.lines_.append(line)
-        elif self.baseline_scores is not None:
-            mean = _nanmean_or_nan(self.baseline_scores)
-            kw = {"color": "0.3", "linestyle": ":", "label": f"Direct learning: {mean:.3g}"}
-            kw.update(baseline_kw or {})
-            self.baseline_line_ = ax.axhline(mean, **kw)
-            self.lines_.append(self.baseline_line_)
+                kw = {"linestyle": "--", "linewidth": 1, "color": colors[name], **(law_kw or {})}
+                self._plot_law(ax, grid, laws[name].predict(grid), kw)
+
+        self.baseline_line_ = self._plot_group_baselines(ax, colors, baseline_kw)
         n_entries = len(self.group_lines_) + (self.baseline_line_ is not None)
-        _finish(ax, _SOURCE_LABEL, f"{self.score_name} on experimental test data", n_entries)
-        self.ax_, self.figure_ = ax, ax.figure
-        return self
+        return self._finish(ax, _SOURCE_LABEL, n_entries)
+
+    def _plot_group_baselines(self, ax, colors, baseline_kw):
+        """Direct learning per group in its colour, or one overall level; the first line."""
+        if self.group_baseline_scores is None:
+            if self.baseline_scores is None:
+                return None
+            kw = {"color": "0.3", "linestyle": ":", "label": "Direct learning: {mean:.3g}"}
+            return self._plot_level(ax, self.baseline_scores, kw, baseline_kw)
+        first, label = None, "Direct learning, per group (dotted)"  # one legend entry for all
+        for name in self.group_scores:
+            if name in self.group_baseline_scores:
+                kw = {"color": colors[name], "linestyle": ":", "linewidth": 1, "label": label}
+                line = self._plot_level(ax, self.group_baseline_scores[name], kw, baseline_kw)
+                first, label = first or line, None
+        return first
 
     @classmethod
     def from_result(
@@ -632,9 +411,10 @@ class GroupScalingCurveDisplay(_FromEstimatorMixin):
 
         Parameters
         ----------
-        result : scaling-curve result
-            Any object with ``source_sizes``, ``group_scores`` (a dict) and
-            ``baseline_scores``.
+        result : ScalingCurveResult
+            Or any object with ``source_sizes``, ``group_scores`` (a dict)
+            and ``baseline_scores``, and ``fit_group_laws`` when ``fit_law``
+            is True.
 
         ax : matplotlib Axes, default=None
             Axes to draw on.
@@ -645,8 +425,9 @@ class GroupScalingCurveDisplay(_FromEstimatorMixin):
         fit_law : bool, default=False
             Whether to fit a :class:`~sim2real_sklearn.PowerLaw`
             per group (off by default: per-group curves are noisier, and
-            each fit may warn), with ``n_bootstrap`` refits when given in
-            ``plot_kw``.
+            each fit may warn), with ``result.fit_group_laws`` (seeded by
+            the result's ``random_state``) and ``n_bootstrap`` refits when
+            given in ``plot_kw``.
 
         per_group_baseline : bool, default=False
             Whether to draw direct learning per group
@@ -662,6 +443,7 @@ class GroupScalingCurveDisplay(_FromEstimatorMixin):
         -------
         display : GroupScalingCurveDisplay
         """
+        cls._check_matplotlib("from_result")
         group_scores = getattr(result, "group_scores", None)
         if group_scores is None:
             raise ValueError(
@@ -670,16 +452,13 @@ class GroupScalingCurveDisplay(_FromEstimatorMixin):
             )
         laws = None
         if fit_law:
-            n_bootstrap = plot_kw.get("n_bootstrap", 1000)
-            laws = {
-                name: PowerLaw(confidence=confidence, n_bootstrap=n_bootstrap, random_state=0).fit(
-                    result.source_sizes, scores
-                )
-                for name, scores in group_scores.items()
-            }
+            laws = result.fit_group_laws(
+                confidence=confidence, n_bootstrap=plot_kw.get("n_bootstrap", 1000)
+            )
+        keep = _computed_sizes(result)
         display = cls(
-            source_sizes=result.source_sizes,
-            group_scores=group_scores,
+            source_sizes=np.asarray(result.source_sizes)[keep],
+            group_scores={name: np.asarray(s)[keep] for name, s in group_scores.items()},
             baseline_scores=getattr(result, "baseline_scores", None),
             group_baseline_scores=(
                 getattr(result, "group_baseline_scores", None) if per_group_baseline else None
@@ -691,7 +470,7 @@ class GroupScalingCurveDisplay(_FromEstimatorMixin):
         return display.plot(ax=ax, **plot_kw)
 
 
-class GridScalingCurveDisplay(_FromEstimatorMixin):
+class GridScalingCurveDisplay(_ScalingDisplay):
     """Two-way scaling grid: computed size against experimental size.
 
     With ``versus="source"``: error against the number of computed samples,
@@ -749,7 +528,6 @@ class GridScalingCurveDisplay(_FromEstimatorMixin):
     >>> len(display.curve_lines_)
     4
     """
-
     def __init__(
         self,
         *,
@@ -813,66 +591,61 @@ class GridScalingCurveDisplay(_FromEstimatorMixin):
         """
         if versus not in ("source", "target"):
             raise ValueError(f"versus must be 'source' or 'target'; got {versus!r}.")
-        ax = _axes(ax, type(self).__name__)
-        n = _check_1d(self.source_sizes, "source_sizes")
-        m = _check_1d(self.target_sizes, "target_sizes")
-        scores = _check_trials(self.grid_scores, "grid_scores", (n.size, m.size))
+        ax, band = self._start(
+            ax, n_bootstrap=n_bootstrap, random_state=random_state, fill_between_kw=fill_between_kw
+        )
+        n = _check_sizes(self.source_sizes, "source_sizes")
+        m = _check_sizes(self.target_sizes, "target_sizes")
+        scores = _check_errors(
+            self.grid_scores, "grid_scores", (n.size, m.size), ["n_sizes", "n_target_sizes"]
+        )
         baseline = None
         if self.grid_baseline_scores is not None:
-            baseline = _check_trials(self.grid_baseline_scores, "grid_baseline_scores", (m.size,))
-        if versus == "target":
-            # One line per computed size: iterate over the first axis.
-            x, lines_over, scores = m, n, scores
-            x_label, line_name = _TARGET_LABEL, "n"
+            baseline = _check_errors(
+                self.grid_baseline_scores, "grid_baseline_scores", (m.size,), ["n_target_sizes"]
+            )
+        if versus == "target":  # one line per computed size: the first axis
+            x, lines_over, x_label, line_name = m, n, _TARGET_LABEL, "n"
         else:
-            x, lines_over, scores = n, m, np.swapaxes(scores, 0, 1)
-            x_label, line_name = _SOURCE_LABEL, "m"
-
+            x, lines_over, x_label, line_name = n, m, _SOURCE_LABEL, "m"
+            scores = np.swapaxes(scores, 0, 1)
         colors = _palette(len(lines_over))
-        band = _band_settings(self, n_bootstrap, random_state, fill_between_kw)
-        self.lines_, self.fill_between_, self.curve_lines_ = [], [], []
+
+        self.curve_lines_ = []
         for size, curve, color in zip(lines_over, scores, colors):
-            if show_band:
-                mean, patch = _band(ax, x, curve, color, **band)
-                if patch is not None:
-                    self.fill_between_.append(patch)
-            else:
-                mean = _mean_over_trials(curve)
-            label = f"${line_name}$ = {size:g}"
-            kw = {"marker": "o", "markersize": 4, "color": color, "label": label}
+            kw = {"marker": "o", "markersize": 4, "color": color, "label": f"${line_name}$ = {size:g}"}
             kw.update(line_kw or {})
-            self.curve_lines_.extend(ax.plot(x, mean, **kw))
-        self.lines_.extend(self.curve_lines_)
+            self.curve_lines_.append(
+                self._plot_mean(ax, x, curve, kw, band=band if show_band else None, band_color=color)
+            )
         n_entries = len(self.curve_lines_)
-
         if self.two_way_law is not None:
-            n_entries += self._plot_law(ax, x, lines_over, versus, colors, law_kw)
+            self._plot_two_way_law(ax, x, lines_over, versus, colors, law_kw)
+            n_entries += 1
         if baseline is not None:
-            n_entries += self._plot_baseline(ax, baseline, m, versus, colors, band, baseline_kw)
-        _finish(ax, x_label, f"{self.score_name} on experimental test data", n_entries)
-        self.ax_, self.figure_ = ax, ax.figure
-        return self
+            self._plot_grid_baseline(ax, baseline, m, versus, colors, band, baseline_kw)
+            n_entries += 1
+        return self._finish(ax, x_label, n_entries)
 
-    def _plot_law(self, ax, x, lines_over, versus, colors, law_kw):
-        grid = np.geomspace(x.min(), x.max(), 200)
+    def _plot_two_way_law(self, ax, x, lines_over, versus, colors, law_kw):
+        grid = _law_grid(x)
         label = self.two_way_law.equation(latex=True, name=self.score_name)
-        for i, (size, color) in enumerate(zip(lines_over, colors)):
+        for size, color in zip(lines_over, colors):
             n, m = (grid, size) if versus == "source" else (size, grid)
-            kw = {"linestyle": "--", "linewidth": 1, "color": color}
-            kw["label"] = label if i == 0 else None
+            kw = {"linestyle": "--", "linewidth": 1, "color": color, "label": label}
             kw.update(law_kw or {})
-            self.lines_.extend(ax.plot(grid, self.two_way_law.predict(n, m), **kw))
-        return 1
+            self._plot_law(ax, grid, self.two_way_law.predict(n, m), kw)
+            label = None  # one legend entry for the family
 
-    def _plot_baseline(self, ax, baseline, m, versus, colors, band, baseline_kw):
+    def _plot_grid_baseline(self, ax, baseline, m, versus, colors, band, baseline_kw):
         if versus == "source":
             # Direct learning does not depend on n: a dotted level per m.
-            means = _mean_over_trials(baseline)
-            for i, (level, color) in enumerate(zip(means, colors)):
-                label = "Direct learning (dotted)" if i == 0 else None
-                kw = {"color": color, "linestyle": ":", "label": label, **(baseline_kw or {})}
-                self.lines_.append(ax.axhline(level, **kw))
-            return 1
+            label = "Direct learning (dotted)"
+            for row, color in zip(baseline, colors):
+                self._plot_level(ax, row, {"color": color, "linestyle": ":", "label": label},
+                                 baseline_kw)
+                label = None
+            return
         kw = {
             "color": "0.2",
             "linestyle": ":",
@@ -881,11 +654,7 @@ class GridScalingCurveDisplay(_FromEstimatorMixin):
             "label": "Direct learning (no simulation)",
             **(baseline_kw or {}),
         }
-        mean, patch = _band(ax, m, baseline, kw["color"], **band)
-        if patch is not None:
-            self.fill_between_.append(patch)
-        self.lines_.extend(ax.plot(m, mean, **kw))
-        return 1
+        self._plot_mean(ax, m, baseline, kw, band=band)
 
     @classmethod
     def from_result(
@@ -895,9 +664,10 @@ class GridScalingCurveDisplay(_FromEstimatorMixin):
 
         Parameters
         ----------
-        result : scaling-curve result
-            Any object with ``source_sizes``, ``target_sizes``,
-            ``grid_scores`` and ``grid_baseline_scores`` (may be None).
+        result : ScalingCurveResult
+            Or any object with ``source_sizes``, ``target_sizes``,
+            ``grid_scores`` and ``grid_baseline_scores`` (may be None), and
+            ``fit_two_way_law`` when ``fit_law`` is True.
 
         ax : matplotlib Axes, default=None
             Axes to draw on.
@@ -907,7 +677,9 @@ class GridScalingCurveDisplay(_FromEstimatorMixin):
 
         fit_law : bool, default=True
             Whether to fit and draw a
-            :class:`~sim2real_sklearn.TwoWayPowerLaw`.
+            :class:`~sim2real_sklearn.TwoWayPowerLaw`, with
+            ``result.fit_two_way_law`` (seeded by the result's
+            ``random_state``).
 
         score_name : str, default="MAE"
             Name of the error.
@@ -920,6 +692,7 @@ class GridScalingCurveDisplay(_FromEstimatorMixin):
         -------
         display : GridScalingCurveDisplay
         """
+        cls._check_matplotlib("from_result")
         missing = [a for a in ("grid_scores", "target_sizes") if getattr(result, a, None) is None]
         if missing:
             raise ValueError(
@@ -928,15 +701,14 @@ class GridScalingCurveDisplay(_FromEstimatorMixin):
             )
         law = None
         if fit_law:
-            law = TwoWayPowerLaw(
-                confidence=confidence, n_bootstrap=plot_kw.get("n_bootstrap", 1000), random_state=0
-            ).fit(
-                result.source_sizes, result.target_sizes, result.grid_scores
+            law = result.fit_two_way_law(
+                confidence=confidence, n_bootstrap=plot_kw.get("n_bootstrap", 1000)
             )
+        keep = _computed_sizes(result)
         display = cls(
-            source_sizes=result.source_sizes,
+            source_sizes=np.asarray(result.source_sizes)[keep],
             target_sizes=result.target_sizes,
-            grid_scores=result.grid_scores,
+            grid_scores=np.asarray(result.grid_scores)[keep],
             grid_baseline_scores=getattr(result, "grid_baseline_scores", None),
             two_way_law=law,
             score_name=score_name,

@@ -210,6 +210,19 @@ class ScalingCurveResult:
         -------
         power_law : PowerLaw
             The fitted law.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> sizes = np.array([100, 300, 1000, 3000, 10000])
+        >>> transfer = (2.0 * sizes ** -0.5 + 0.05)[:, None] * np.ones(8)
+        >>> errors = np.concatenate([np.full((1, 8), 0.9), transfer])[:, None, :]
+        >>> result = ScalingCurveResult(source_sizes=sizes, target_sizes=None, errors=errors,
+        ...                             n_source_dropped=[0] * 8, n_target_train=[40] * 8,
+        ...                             random_state=0)
+        >>> law = result.fit_power_law(n_bootstrap=50)
+        >>> round(law.alpha_, 2), round(law.C_, 2)  # scaling strength, transfer gap
+        (0.5, 0.05)
         """
         from ._power_law import PowerLaw
 
@@ -262,6 +275,107 @@ class ScalingCurveResult:
         kwargs.setdefault("random_state", self.random_state)
         return PowerLaw(confidence=confidence, **kwargs).fit(
             self.target_sizes, self.grid_baseline_scores
+        )
+
+    def fit_group_laws(self, confidence=0.9, **kwargs):
+        """Fit ``score(n) = D * n**(-alpha) + C`` to each group's transfer scores.
+
+        One :class:`~sim2real_sklearn.PowerLaw` per group of test materials
+        (``score_groups`` of the study), fitted as :meth:`fit_power_law`
+        fits the whole test part: source sizes above 0, failed trials left
+        out. Per-group curves are noisier; each fit may warn.
+
+        Parameters
+        ----------
+        confidence : float, default=0.9
+            Level of the bootstrap confidence intervals.
+        **kwargs : dict
+            Other parameters of :class:`~sim2real_sklearn.PowerLaw`
+            (``n_bootstrap``, ...). ``random_state`` defaults to this
+            result's ``random_state`` so the intervals are reproducible.
+
+        Returns
+        -------
+        power_laws : dict of label -> PowerLaw
+            In the order of ``group_scores``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> sizes = np.array([100, 300, 1000, 3000, 10000])
+        >>> curve = lambda gap: np.concatenate([[0.9], 2.0 * sizes ** -0.5 + gap])
+        >>> group_errors = np.stack([curve(0.05), curve(0.2)])[:, :, None, None] * np.ones(8)
+        >>> result = ScalingCurveResult(source_sizes=sizes, target_sizes=None,
+        ...                             errors=group_errors.mean(axis=0),
+        ...                             groups=["aromatic", "aliphatic"], group_errors=group_errors,
+        ...                             n_source_dropped=[0] * 8, n_target_train=[40] * 8,
+        ...                             random_state=0)
+        >>> laws = result.fit_group_laws(n_bootstrap=50)
+        >>> {group: round(law.C_, 2) for group, law in laws.items()}
+        {'aromatic': 0.05, 'aliphatic': 0.2}
+        """
+        from ._power_law import PowerLaw
+
+        if self.group_scores is None:
+            raise ValueError(
+                "fit_group_laws needs the error per group of test materials: run "
+                "scaling_curve with score_groups=[...]."
+            )
+        kwargs.setdefault("random_state", self.random_state)
+        positive = self.source_sizes > 0
+        return {
+            group: PowerLaw(confidence=confidence, **kwargs).fit(
+                self.source_sizes[positive], scores[positive]
+            )
+            for group, scores in self.group_scores.items()
+        }
+
+    def fit_two_way_law(self, confidence=0.9, **kwargs):
+        """Fit ``L(n, m) = delta * (gamma + n**(-alpha)) * m**(-beta)`` to the two-way grid.
+
+        The joint law of the source size ``n`` and the experimental training
+        size ``m``, fitted to ``grid_scores`` (source sizes above 0; failed
+        trials left out). It needs the grid: run :func:`scaling_curve` with
+        ``target_sizes=``.
+
+        Parameters
+        ----------
+        confidence : float, default=0.9
+            Level of the bootstrap confidence intervals.
+        **kwargs : dict
+            Other parameters of :class:`~sim2real_sklearn.TwoWayPowerLaw`
+            (``n_bootstrap``). ``random_state`` defaults to this result's
+            ``random_state`` so the intervals are reproducible.
+
+        Returns
+        -------
+        two_way_law : TwoWayPowerLaw
+            The fitted law.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> n, m = np.array([100, 300, 1000, 3000, 10000]), np.array([20, 50, 100, 200])
+        >>> transfer = 2.0 * (0.1 + n[:, None] ** -0.5) * m[None, :] ** -0.3
+        >>> errors = np.concatenate([m[None, :] ** -0.3, transfer])[..., None] * np.ones(6)
+        >>> result = ScalingCurveResult(source_sizes=n, target_sizes=m, errors=errors,
+        ...                             n_source_dropped=[0] * 6, n_target_train=[200] * 6,
+        ...                             random_state=0)
+        >>> law = result.fit_two_way_law(n_bootstrap=20)
+        >>> round(law.alpha_, 2), round(law.beta_, 2)
+        (0.5, 0.3)
+        """
+        from ._two_way_law import TwoWayPowerLaw
+
+        if self.target_sizes is None or self.grid_scores is None:
+            raise ValueError(
+                "fit_two_way_law needs the error at several experimental sizes: run "
+                "scaling_curve with target_sizes=[...]."
+            )
+        kwargs.setdefault("random_state", self.random_state)
+        positive = self.source_sizes > 0
+        return TwoWayPowerLaw(confidence=confidence, **kwargs).fit(
+            self.source_sizes[positive], self.target_sizes, self.grid_scores[positive]
         )
 
     def to_frame(self):
