@@ -1,6 +1,7 @@
 """The study report: planning answers recovered from curves with known laws."""
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -56,3 +57,22 @@ def test_baseline_law_needs_the_grid():
                                  n_target_train=np.full(12, 160), random_state=0)
     with pytest.raises(ValueError, match="target_sizes"):
         no_grid.fit_baseline_law()
+
+
+def test_report_records_the_laws_warnings_and_leaves_size_zero_to_the_baseline(tmp_path):
+    # Three source sizes and size 0 (direct learning): the law sees the three
+    # only, and says they cannot separate its exponent from its floor.
+    sizes = np.array([0, 100, 300, 1000])
+    # Row 0 is the baseline, the next rows follow the sizes: size 0 is direct learning too.
+    mean = np.r_[0.6, 0.6, 2.0 * sizes[1:] ** -0.3 + 0.1]
+    noise = 1 + 0.01 * np.random.default_rng(0).normal(size=(5, 1, 12))
+    result = ScalingCurveResult(source_sizes=sizes, target_sizes=None,
+                                errors=mean[:, None, None] * noise,
+                                n_source_dropped=np.zeros(12), n_target_train=np.full(12, 40),
+                                random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the law's diagnostics go to the report, not the console
+        report = write_report(result, tmp_path)
+    assert report["power_law"]["sizes"] == [100.0, 300.0, 1000.0]
+    assert any("cannot be told apart" in w for w in report["warnings"])
+    assert report["planning"]["baseline_mae"]["mean"] == pytest.approx(0.6, rel=0.01)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..exceptions import PowerLawWarning
 from ._power_law import gap_for_display
 
 
@@ -144,17 +145,16 @@ def write_report(result, out_dir, *, title=None, confidence=0.9, extra=None):
     result.to_frame().to_csv(out / "scores.csv", index=False)
     result.save(out / "scaling_curve_result")
 
+    # The display fits the law (result.fit_power_law, the result's seed); its
+    # diagnostics belong in the report, anything else is passed on as usual.
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        law = result.fit_power_law(confidence=confidence)
-    law_warnings = sorted({str(w.message) for w in caught})
-
-    sizes = np.asarray(result.source_sizes)
-    keep = sizes > 0  # size 0 (direct learning) is drawn as the baseline line
-    display = ScalingCurveDisplay(
-        source_sizes=sizes[keep], scores=np.asarray(result.scores)[keep],
-        baseline_scores=result.baseline_scores, power_law=law, confidence=confidence,
-    ).plot()
+        display = ScalingCurveDisplay.from_result(result, confidence=confidence)
+    law = display.power_law
+    law_warnings = sorted({str(w.message) for w in caught if issubclass(w.category, PowerLawWarning)})
+    for w in caught:
+        if not issubclass(w.category, PowerLawWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     if title:
         display.ax_.set_title(title)
     display.figure_.tight_layout()
