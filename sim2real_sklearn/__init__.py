@@ -50,6 +50,7 @@ _PUBLIC_NAMES = {
     "fetch_flory_huggins_chi": "datasets",
     "fetch_polymer_refractive_index": "datasets",
     "fetch_radonpy": "datasets",
+    "ModelVersionWarning": "exceptions",
     "PowerLawWarning": "exceptions",
     "SourceLengthWarning": "exceptions",
     "TrainingDivergedError": "exceptions",

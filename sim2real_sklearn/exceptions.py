@@ -5,7 +5,14 @@ Import them from here or from the package::
     from sim2real_sklearn.exceptions import PowerLawWarning
 """
 
-__all__ = ["PowerLawWarning", "SourceLengthWarning", "TrainingDivergedError"]
+from sklearn.exceptions import InconsistentVersionWarning
+
+__all__ = [
+    "ModelVersionWarning",
+    "PowerLawWarning",
+    "SourceLengthWarning",
+    "TrainingDivergedError",
+]
 
 
 class SourceLengthWarning(UserWarning):
@@ -83,3 +90,38 @@ class PowerLawWarning(UserWarning):
     >>> any(issubclass(w.category, PowerLawWarning) for w in caught)
     True
     """
+
+
+class ModelVersionWarning(InconsistentVersionWarning):
+    """A model saved by a newer sim2real_sklearn is loaded by this older one.
+
+    A subclass of scikit-learn's ``InconsistentVersionWarning``, so filters
+    written for scikit-learn's version warnings catch it too. The model may
+    use settings this version does not know: check its predictions, or
+    upgrade with ``pip install -U sim2real-sklearn``.
+
+    Attributes
+    ----------
+    saved_version, current_version : str
+
+    Examples
+    --------
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     warnings.warn(ModelVersionWarning(saved_version="9.0", current_version="0.1.0"))
+    >>> print(caught[0].message)
+    This model was saved by sim2real_sklearn 9.0 and is loaded by 0.1.0, an older version: ...
+    """
+
+    def __init__(self, *, saved_version, current_version):
+        super().__init__(estimator_name="the saved model", current_sklearn_version=current_version,
+                         original_sklearn_version=saved_version)
+        self.saved_version, self.current_version = saved_version, current_version
+
+    def __str__(self):
+        return (
+            f"This model was saved by sim2real_sklearn {self.saved_version} and is loaded by "
+            f"{self.current_version}, an older version: it may rely on behaviour this version "
+            "lacks. Check its predictions, or upgrade: pip install -U sim2real-sklearn."
+        )

@@ -164,7 +164,7 @@ def test_a_tampered_weights_file_is_refused_before_it_is_read(weights_format, tm
                                                                monkeypatch):
     model, _ = fitted_regressor()
     save_model(model, tmp_path, weights_format=weights_format)
-    weights = next(tmp_path.glob("weights.*"))
+    weights = next(tmp_path.glob("weights-*"))
     content = bytearray(weights.read_bytes())
     content[-1] ^= 0xFF
     weights.write_bytes(bytes(content))
@@ -185,19 +185,52 @@ def rewrite_json(folder, edit):
     path.write_text(json.dumps(document))
 
 
-@pytest.mark.parametrize("class_path, fragment", [
-    ("os:system", "not from a trusted module"),
-    ("sklearn_evil.estimators:Model", "not from a trusted module"),
-    ("sklearn.utils.validation:check_array", "is not a sklearn.base.BaseEstimator class"),
-    ("sim2real_sklearn.transfer._regressor:torch", "is not a sklearn.base.BaseEstimator class"),
+@pytest.mark.parametrize("class_path", [
+    "os:system",
+    "sklearn_evil.estimators:Model",
+    "sklearn.utils.validation:check_array",
+    "sklearn.datasets._openml:fetch_openml",
+    "sim2real_sklearn.transfer._regressor:torch",
+    "sim2real_sklearn.cli:main",
 ])
-def test_a_json_naming_code_outside_the_allowlist_is_refused(class_path, fragment, tmp_path):
+def test_a_json_naming_code_outside_the_allowlist_is_refused_before_any_import(
+        class_path, tmp_path, monkeypatch):
+    from sim2real_sklearn.transfer import _model_codec
+
     model, _ = fitted_regressor()
     save_model(model, tmp_path)
     rewrite_json(tmp_path,
                  lambda doc: doc["estimator"]["__estimator__"].update({"class": class_path}))
-    with pytest.raises(ValueError, match=fragment):
+    imported = []
+    real_import = _model_codec.importlib.import_module
+    monkeypatch.setattr(_model_codec.importlib, "import_module",
+                        lambda name, *a: imported.append(name) or real_import(name, *a))
+    with pytest.raises(ValueError, match="is not one load_model allows.*nothing was imported"):
         load_model(tmp_path)
+    assert class_path.split(":")[0] not in imported
+
+
+def test_every_estimator_class_of_the_package_is_on_the_allowlist():
+    import importlib
+    import pkgutil
+
+    import sim2real_sklearn
+    from sim2real_sklearn.transfer._model_codec import PACKAGE_CLASSES
+
+    # Estimators that hold something save_model cannot store (a study, a result), a
+    # stand-in for tests, and the loss, which is rebuilt from its settings.
+    not_saveable = {"sim2real_sklearn.scaling._curve:ScalingCurve",
+                    "sim2real_sklearn._testing:RidgeTransfer",
+                    "sim2real_sklearn.transfer._networks:MaskedMSELoss"}
+    found = set()
+    for info in pkgutil.walk_packages(sim2real_sklearn.__path__, "sim2real_sklearn."):
+        module = importlib.import_module(info.name)
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if (cls.__module__ == info.name and not inspect.isabstract(cls)
+                    and not cls.__name__.startswith("_")
+                    and (issubclass(cls, BaseEstimator) or issubclass(cls, nn.Module))):
+                found.add(f"{cls.__module__}:{cls.__qualname__}")
+    assert found - not_saveable == set(PACKAGE_CLASSES)
 
 
 def test_a_json_that_sets_special_attributes_is_refused(tmp_path):
@@ -232,7 +265,8 @@ def test_without_safetensors_the_weights_fall_back_to_torch_tensors(tmp_path, mo
     monkeypatch.setitem(sys.modules, "safetensors", None)
     monkeypatch.setitem(sys.modules, "safetensors.torch", None)
     save_model(model, tmp_path)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "weights.pt"]
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names[0] == "model.json" and names[1].endswith(".pt") and len(names) == 2
     np.testing.assert_array_equal(load_model(tmp_path).predict(X_test), model.predict(X_test))
     with pytest.raises(ImportError, match="pip install safetensors"):
         save_model(model, tmp_path / "other", weights_format="safetensors")
@@ -248,7 +282,7 @@ def test_a_model_trained_on_gpu_loads_on_a_cpu_only_machine(tmp_path, monkeypatc
         patch.setattr(torch.serialization, "location_tag", lambda storage: "cuda:0")
         save_model(model, tmp_path, weights_format="torch")
     with pytest.raises(RuntimeError, match="CUDA"):
-        torch.load(tmp_path / "weights.pt", weights_only=True)  # the file really claims CUDA
+        torch.load(next(tmp_path.glob("weights-*.pt")), weights_only=True)  # it claims CUDA
 
     loaded = load_model(tmp_path)
     assert loaded.device == "cpu"
@@ -325,8 +359,134 @@ def test_an_existing_model_is_replaced_only_when_asked(tmp_path):
     with pytest.raises(FileExistsError, match="overwrite=True"):
         save_model(second, tmp_path)
     save_model(second, tmp_path, overwrite=True)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json", "weights.safetensors"]
+    names = sorted(p.name for p in tmp_path.iterdir())  # the old tensors are gone
+    assert names[0] == "model.json" and names[1].endswith(".safetensors") and len(names) == 2
     np.testing.assert_array_equal(load_model(tmp_path).predict(X_test), second.predict(X_test))
+
+
+# -- the user's files are never lost -------------------------------------------------------
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_a_folder_holding_the_users_files_is_refused_and_left_untouched(tmp_path, overwrite):
+    model, _ = fitted_regressor()
+    mine = {"weights.pt": b"my own tensors", "weights.safetensors": b"other tensors",
+            "notes.txt": b"lab notes"}
+    for name, content in mine.items():
+        (tmp_path / name).write_bytes(content)
+    with pytest.raises(FileExistsError, match="holds files save_model did not write "
+                                              r"\(notes.txt, weights.pt, weights.safetensors\)"):
+        save_model(model, tmp_path, overwrite=overwrite)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == mine
+
+
+def test_overwrite_never_deletes_a_file_beside_a_saved_model(tmp_path):
+    first, X_test = fitted_regressor()
+    save_model(first, tmp_path)
+    (tmp_path / "notes.txt").write_text("why this model")
+    second, _ = fitted_regressor(strategy="multitask")
+    with pytest.raises(FileExistsError, match=r"did not write \(notes.txt\)"):
+        save_model(second, tmp_path, overwrite=True)
+    assert (tmp_path / "notes.txt").read_text() == "why this model"
+    np.testing.assert_array_equal(load_model(tmp_path).predict(X_test), first.predict(X_test))
+
+
+@pytest.mark.parametrize("interrupted_write", [1, 2])
+def test_ctrl_c_during_save_model_keeps_the_old_model_and_a_rerun_saves_the_new(
+        tmp_path, monkeypatch, interrupted_write):
+    import signal
+
+    from sim2real_sklearn.transfer import _persistence
+
+    first, X_test = fitted_regressor()
+    second, _ = fitted_regressor(strategy="multitask")
+    save_model(first, tmp_path)
+    real_replace, calls = _persistence.os.replace, {"n": 0}
+
+    def replace_then_interrupt(source, target):
+        calls["n"] += 1
+        if calls["n"] == interrupted_write:  # 1: the tensors, 2: model.json
+            signal.raise_signal(signal.SIGINT)
+        real_replace(source, target)
+
+    monkeypatch.setattr(_persistence.os, "replace", replace_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        save_model(second, tmp_path, overwrite=True)
+    monkeypatch.undo()
+    assert not list(tmp_path.glob("*.tmp"))
+    np.testing.assert_array_equal(load_model(tmp_path).predict(X_test), first.predict(X_test))
+    save_model(second, tmp_path, overwrite=True)
+    assert len(list(tmp_path.iterdir())) == 2  # tensors left by the interrupted save are gone
+    np.testing.assert_array_equal(load_model(tmp_path).predict(X_test), second.predict(X_test))
+
+
+# -- an edited model.json gets a ValueError that says so -------------------------------------
+
+
+def _nest(doc, depth=100_000):
+    node = []
+    for _ in range(depth):
+        node = [node]
+    doc["estimator"]["__estimator__"]["state"]["deep_"] = node
+
+
+@pytest.mark.parametrize("edit", [
+    lambda doc: doc["estimator"]["__estimator__"].update({"params": [1, 2]}),
+    lambda doc: doc["estimator"]["__estimator__"].pop("class"),
+    lambda doc: doc["estimator"]["__estimator__"]["params"].update({"bogus": 1}),
+    lambda doc: doc["estimator"]["__estimator__"]["network"].update({"n_tasks": "two"}),
+    lambda doc: doc["estimator"]["__estimator__"]["network"].pop("state_dict"),
+    lambda doc: doc["weights"].update({"sha256": 1}),
+    _nest,
+], ids=["params-list", "no-class", "unknown-param", "text-n_tasks", "no-state-dict",
+        "weights-entry", "deep-nesting"])
+def test_an_edited_model_json_gets_a_value_error(edit, tmp_path):
+    model, _ = fitted_regressor()
+    save_model(model, tmp_path)
+    path = tmp_path / "model.json"
+    document = json.loads(path.read_text())
+    edit(document)
+    path.write_text(json.dumps(document) if edit is not _nest else _deep_json(document))
+    with pytest.raises(ValueError):
+        load_model(tmp_path)
+
+
+def _deep_json(document):
+    # json.dumps itself recurses too deeply: splice the nesting in as text.
+    node = document["estimator"]["__estimator__"]["state"].pop("deep_")
+    depth = 0
+    while node:
+        node, depth = node[0], depth + 1
+    text = json.dumps(document)
+    return text[:-3] + ', "deep_": ' + "[" * depth + "]" * depth + text[-3:]
+
+
+def test_tensors_that_match_their_checksum_but_are_not_tensors_get_a_value_error(tmp_path):
+    import hashlib
+
+    model, _ = fitted_regressor()
+    save_model(model, tmp_path, weights_format="safetensors")
+    garbage = b"\x08\x00\x00\x00\x00\x00\x00\x00{bogus!}" + b"\x00" * 64
+    name = "weights-" + hashlib.sha256(garbage).hexdigest()[:16] + ".safetensors"
+    (tmp_path / name).write_bytes(garbage)
+    rewrite_json(tmp_path, lambda doc: doc["weights"].update(
+        {"file": name, "sha256": hashlib.sha256(garbage).hexdigest()}))
+    with pytest.raises(ValueError, match="is not a valid safetensors tensor file"):
+        load_model(tmp_path)
+
+
+def test_a_model_from_a_newer_sim2real_sklearn_loads_with_a_version_warning(tmp_path):
+    from sklearn.exceptions import InconsistentVersionWarning
+
+    from sim2real_sklearn import ModelVersionWarning
+
+    model, X_test = fitted_regressor()
+    save_model(model, tmp_path)
+    rewrite_json(tmp_path, lambda doc: doc["versions"].update({"sim2real_sklearn": "99.1.0"}))
+    with pytest.warns(ModelVersionWarning, match="saved by sim2real_sklearn 99.1.0"):
+        loaded = load_model(tmp_path)
+    assert issubclass(ModelVersionWarning, InconsistentVersionWarning)
+    np.testing.assert_array_equal(loaded.predict(X_test), model.predict(X_test))
 
 
 def test_non_finite_values_and_text_arrays_survive_the_json(tmp_path):
@@ -345,7 +505,8 @@ SMILES = np.array(["*CC*", "*CC(*)c1ccccc1", "CCO", "c1ccccc1O"])
 
 
 def featurizer_classes():
-    featurizers = pytest.importorskip("sim2real_sklearn.featurizers")
+    from sim2real_sklearn import featurizers
+
     return [cls for _, cls in inspect.getmembers(featurizers, inspect.isclass)
             if issubclass(cls, TransformerMixin) and issubclass(cls, BaseEstimator)
             and cls.__module__.startswith("sim2real_sklearn.featurizers")]
@@ -374,7 +535,7 @@ def test_a_model_from_another_scikit_learn_version_loads_with_a_warning(tmp_path
     model, X_test = fitted_regressor()
     save_model(model, tmp_path)
     rewrite_json(tmp_path, lambda doc: doc["versions"].update({"sklearn": "1.0.0"}))
-    with pytest.warns(UserWarning, match="saved with scikit-learn 1.0.0"):
+    with pytest.warns(sklearn.exceptions.InconsistentVersionWarning, match="version 1.0.0"):
         loaded = load_model(tmp_path)
     np.testing.assert_array_equal(loaded.predict(X_test), model.predict(X_test))
 

@@ -9,6 +9,7 @@ from trusted modules, and rebuilds each regressor's torch network from its
 architecture and weights.
 """
 
+import functools
 import importlib
 import inspect
 import math
@@ -274,6 +275,9 @@ class Decoder:
             estimator = cls(**params)
         except TypeError as exc:
             raise ValueError(f"Cannot construct {where} from its saved parameters: {exc}") from exc
+        unknown = sorted(set(params) - set(estimator.get_params(deep=False)))
+        if unknown:  # an estimator that keeps unknown keywords aside, to refuse them at fit
+            raise ValueError(f"Cannot construct {where}: unknown parameters {unknown}.")
         for name, value in self.mapping(node["state"], where).items():
             if not name.isidentifier() or name.startswith("__"):
                 raise ValueError(f"Refusing to set the attribute {name!r} of {where}.")
@@ -325,18 +329,43 @@ def _set_metadata_requests(estimator, requests, where):
                 )
 
 
+# Classes of this package a saved model may name. A file names a class by
+# its path; it is looked up here *before* anything is imported, so that a
+# model file never chooses which code runs. (A test checks that every
+# estimator and torch module class of the package is listed or deliberately left out.)
+PACKAGE_CLASSES = frozenset({
+    "sim2real_sklearn.transfer._regressor:Sim2RealRegressor",
+    "sim2real_sklearn.transfer._networks:MLPBody",
+    "sim2real_sklearn.transfer._networks:Sim2RealNetwork",
+    "sim2real_sklearn.transfer._pipeline:FitOnSource",
+    "sim2real_sklearn.featurizers._molecules:MorganFingerprint",
+    "sim2real_sklearn.featurizers._molecules:RDKitDescriptors",
+    "sim2real_sklearn.featurizers._pairs:PairFeaturizer",
+    "sim2real_sklearn.featurizers._composition:CompositionFeaturizer",
+    "sim2real_sklearn.scaling._power_law:PowerLaw",
+    "sim2real_sklearn.scaling._two_way_law:TwoWayPowerLaw",
+})
+
+
 def _resolve_class(path, base, trusted, where):
-    """Import the class ``module:qualname`` if its module is trusted and it is a ``base``."""
+    """The class ``module:qualname``, if it is allowed, and only then imported.
+
+    Allowed: the classes of this package listed in :data:`PACKAGE_CLASSES`,
+    scikit-learn's estimators (its own list, ``all_estimators``), and classes
+    of the modules the user names in ``trusted_modules``.
+    """
     if not isinstance(path, str) or path.count(":") != 1:
         raise ValueError(f"Unreadable class path {path!r} at {where} in {MODEL_FILE}.")
     module_name, qualname = path.split(":")
     if not all(part.isidentifier() for part in module_name.split(".") + qualname.split(".")):
         raise ValueError(f"Unreadable class path {path!r} at {where} in {MODEL_FILE}.")
-    if not _is_trusted(module_name, trusted):
+    user_trusted = _is_trusted(module_name, trusted)
+    if not (user_trusted or path in PACKAGE_CLASSES or path in _sklearn_estimators()):
         raise ValueError(
-            f"Refusing to load {where}: the class {module_name}.{qualname} is not from a trusted "
-            f"module ({', '.join(trusted)}). load_model imports nothing else. If you trust this "
-            f"file and the installed module, pass trusted_modules=[{module_name!r}]; for models "
+            f"Refusing to load {where}: the class {module_name}.{qualname} is not one load_model "
+            "allows (the estimators of scikit-learn and sim2real_sklearn, and classes of "
+            f"trusted_modules={list(trusted)}); nothing was imported. If you trust this file "
+            f"and the installed module, pass trusted_modules=[{module_name!r}]; for models "
             "made of arbitrary code, share them with pickle or joblib instead."
         )
     try:
@@ -355,6 +384,18 @@ def _resolve_class(path, base, trusted, where):
             f"{base.__module__}.{base.__qualname__} class."
         )
     return obj
+
+
+@functools.cache
+def _sklearn_estimators():
+    """Paths of scikit-learn's estimators, from scikit-learn's own list.
+
+    Importing them all (about 2 s, once per process) is independent of the
+    file being read: the file cannot choose what is imported.
+    """
+    from sklearn.utils.discovery import all_estimators
+
+    return frozenset(f"{cls.__module__}:{cls.__qualname__}" for _, cls in all_estimators())
 
 
 def _is_trusted(module_name, trusted):

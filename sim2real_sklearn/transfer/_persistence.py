@@ -13,15 +13,20 @@ colleagues or downloaded from a repository is safer as plain data, so
     strings, lists, tuples, dicts, slices and ``None`` are written as JSON;
     arrays are references into the tensor file. The SHA-256 of the tensor
     file is recorded here.
-``weights.safetensors`` (or ``weights.pt``)
+``weights-<checksum>.safetensors`` (or ``.pt``)
     Every numeric array: the network weights (its ``state_dict``) and fitted
     arrays such as a scaler's ``mean_``. The ``safetensors`` format when the
     ``safetensors`` package is installed, otherwise torch's format, read back
-    with ``torch.load(weights_only=True)``. Both hold tensors only.
+    with ``torch.load(weights_only=True)``. Both hold tensors only. Named by
+    the start of their SHA-256, so that replacing a model is one rename of
+    ``model.json``: interrupted at any moment, the folder holds the old model
+    or the new one. ``save_model`` writes only into a new or empty folder, or
+    over a model it saved; it never replaces or deletes a file it did not write.
 
 :func:`load_model` reads the JSON with :mod:`json` and the tensors with a
-tensor-only reader, imports classes only from trusted modules
-(``sim2real_sklearn`` and ``sklearn``, plus any you name), constructs each
+tensor-only reader, imports only classes it allows, checked by their path
+*before* anything is imported (the estimators of scikit-learn and of this
+package, plus classes of modules you name), constructs each
 estimator from its parameters, sets its fitted attributes, and rebuilds the
 torch network of each :class:`~sim2real_sklearn.Sim2RealRegressor`
 from its architecture and weights. Nothing is unpickled. Weights are read
@@ -43,6 +48,9 @@ list as trusted, estimators from other packages.
 import hashlib
 import io
 import json
+import os
+import re
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -50,8 +58,10 @@ import numpy as np
 import sklearn
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.utils.validation import check_is_fitted
 
+from ..exceptions import ModelVersionWarning
 from .._validation import check_device
 from ._model_codec import MODEL_FILE, Decoder, Encoder
 
@@ -59,8 +69,14 @@ __all__ = ["save_model", "load_model"]
 
 FORMAT_NAME = "sim2real_sklearn.model"
 FORMAT_VERSION = 1
-WEIGHT_FILES = {"safetensors": "weights.safetensors", "torch": "weights.pt"}
-TRUSTED_MODULES = ("sim2real_sklearn", "sklearn")
+_EXTENSIONS = {"safetensors": "safetensors", "torch": "pt"}
+_TMP_PREFIX = ".sim2real-"
+# Files save_model writes: the tensors under their checksum (and, in models
+# saved before that, under a fixed name), and temporary files of a save that
+# was interrupted.
+_WRITTEN_BY_US = re.compile(
+    r"weights-[0-9a-f]{16}\.(safetensors|pt)|" + re.escape(_TMP_PREFIX) + r".*\.tmp")
+_TENSOR_FILE = re.compile(r"weights(-[0-9a-f]{16})?\.(safetensors|pt)")
 
 
 
@@ -124,40 +140,32 @@ def save_model(estimator, path, *, weights_format="auto", overwrite=False):
     check_is_fitted(estimator)
     weights_format = _check_weights_format(weights_format)
     directory = Path(path)
-    if directory.exists() and not directory.is_dir():
-        raise NotADirectoryError(
-            f"save_model writes a directory, but {str(directory)!r} is a file."
-        )
-    if (directory / MODEL_FILE).exists() and not overwrite:
-        raise FileExistsError(
-            f"{str(directory)!r} already holds a saved model; pass overwrite=True to replace it."
-        )
-
+    old_files = _model_files_in(directory, overwrite)
     # Encode everything before touching the disk: a refused attribute leaves no half-written model.
     encoder = Encoder()
     root = encoder.value(estimator, type(estimator).__name__)
     directory.mkdir(parents=True, exist_ok=True)
-    weights_file = directory / WEIGHT_FILES[weights_format]
-    _write_tensors(encoder.tensors, weights_file, weights_format)
-    for name in WEIGHT_FILES.values():
-        if name != weights_file.name:
-            (directory / name).unlink(missing_ok=True)
 
+    # Every file is written under a temporary name and renamed into place;
+    # the tensors get a name of their own (their checksum), so the old
+    # model.json keeps pointing at the old, intact tensors until the new
+    # model.json replaces it in one rename. Interrupted anywhere, the folder
+    # holds the old model or the new one, never a mixture and never neither.
+    tensor_bytes = _tensor_bytes(encoder.tensors, weights_format)
+    tensor_sha = _sha256(tensor_bytes)
+    weights_name = f"weights-{tensor_sha[:16]}.{_EXTENSIONS[weights_format]}"
     document = {
         "format": FORMAT_NAME,
         "format_version": FORMAT_VERSION,
         "versions": _versions(),
-        "weights": {
-            "file": weights_file.name,
-            "format": weights_format,
-            "sha256": _sha256(weights_file.read_bytes()),
-        },
+        "weights": {"file": weights_name, "format": weights_format, "sha256": tensor_sha},
         "estimator": root,
     }
-    # Written last, so a directory with a model.json always holds a complete model.
-    text = json.dumps(document, indent=1, allow_nan=False)
-    content = text.encode("utf-8")
-    (directory / MODEL_FILE).write_bytes(content)
+    content = json.dumps(document, indent=1, allow_nan=False).encode("utf-8")
+    _write_atomically(directory / weights_name, tensor_bytes)
+    _write_atomically(directory / MODEL_FILE, content)
+    for name in old_files - {MODEL_FILE, weights_name}:
+        (directory / name).unlink(missing_ok=True)
     return _sha256(content)
 
 
@@ -251,7 +259,14 @@ def load_model(path, *, device="cpu", sha256=None, trusted_modules=()):
     tensors = _read_tensors(content, weights_file.name, weights.get("format"))
 
     decoder = Decoder(tensors, trusted, device)
-    estimator = decoder.value(document["estimator"], "model")
+    try:
+        estimator = decoder.value(document["estimator"], "model")
+    except (TypeError, KeyError, AttributeError, IndexError, RecursionError, RuntimeError) as exc:
+        # An edited model.json: say so, whatever Python error the edit led to.
+        raise ValueError(
+            f"{model_file} does not describe a model this version can rebuild "
+            f"({type(exc).__name__}: {exc}). Was it edited? Save the model again."
+        ) from exc
     if not isinstance(estimator, BaseEstimator):
         raise ValueError(f"{MODEL_FILE} does not describe an estimator at its root.")
     return estimator
@@ -260,13 +275,60 @@ def load_model(path, *, device="cpu", sha256=None, trusted_modules=()):
 # -- writing --
 
 
-def _write_tensors(tensors, file, weights_format):
+def _tensor_bytes(tensors, weights_format):
     if weights_format == "safetensors":
-        from safetensors.torch import save_file
+        from safetensors.torch import save
 
-        save_file(tensors, str(file), metadata={"format": FORMAT_NAME})
-    else:
-        torch.save(tensors, file)
+        return save(tensors, metadata={"format": FORMAT_NAME})
+    buffer = io.BytesIO()
+    torch.save(tensors, buffer)
+    return buffer.getvalue()
+
+
+def _write_atomically(path, content):
+    """Write to a temporary sibling, then rename: a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=_TMP_PREFIX, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _model_files_in(directory, overwrite):
+    """The files of the model already in ``directory`` (none if it is new or empty).
+
+    Refuses a folder that holds anything save_model did not write, whatever
+    ``overwrite`` says: the user's files are never replaced or deleted.
+    """
+    if not directory.exists():
+        return set()
+    if not directory.is_dir():
+        raise NotADirectoryError(f"save_model writes a folder, but {str(directory)!r} is a file.")
+    names = {p.name for p in directory.iterdir()}
+    if not names:
+        return set()
+    ours = {n for n in names if _WRITTEN_BY_US.fullmatch(n)}
+    if MODEL_FILE in names:
+        try:
+            document = _parse_document((directory / MODEL_FILE).read_bytes())
+            ours |= {MODEL_FILE, document["weights"].get("file")}
+        except ValueError:
+            pass  # a model.json of somebody else's: not ours to replace
+    others = sorted(names - ours)
+    if others:
+        raise FileExistsError(
+            f"{str(directory)!r} holds files save_model did not write ({', '.join(others[:5])}"
+            f"{', ...' if len(others) > 5 else ''}); save the model into a new or empty folder. "
+            "save_model never replaces or deletes files it did not write."
+        )
+    if MODEL_FILE in ours and not overwrite:
+        raise FileExistsError(
+            f"{str(directory)!r} already holds a saved model; pass overwrite=True to replace it."
+        )
+    return ours
 
 
 def _versions():
@@ -279,7 +341,7 @@ def _versions():
 def _check_weights_format(weights_format):
     if weights_format == "auto":
         return "safetensors" if _has_safetensors() else "torch"
-    if weights_format not in WEIGHT_FILES:
+    if weights_format not in _EXTENSIONS:
         raise ValueError(
             f"weights_format must be 'auto', 'safetensors' or 'torch', got {weights_format!r}."
         )
@@ -312,12 +374,17 @@ def _read_tensors(content, name, weights_format):
             raise ImportError(
                 f"{name} is in the safetensors format: pip install safetensors to load it."
             ) from exc
-        tensors = load(content)  # always onto the CPU
+        reader = load  # always onto the CPU
     elif weights_format == "torch":
         # Tensors only (weights_only), read onto the CPU whatever device they were saved from.
-        tensors = torch.load(io.BytesIO(content), map_location="cpu", weights_only=True)
+        def reader(data):
+            return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     else:
         raise ValueError(f"Unknown tensor file format {weights_format!r} in {MODEL_FILE}.")
+    try:
+        tensors = reader(content)
+    except Exception as exc:  # each format's reader has errors of its own
+        raise ValueError(f"{name} is not a valid {weights_format} tensor file: {exc}") from exc
     if not (isinstance(tensors, dict) and all(
             isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in tensors.items())):
         raise ValueError(f"{name} does not hold a mapping of names to tensors.")
@@ -330,7 +397,7 @@ def _parse_document(raw):
 
     try:
         document = json.loads(raw.decode("utf-8"), parse_constant=refuse_constant)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise ValueError(f"{MODEL_FILE} is not valid JSON: {exc}") from exc
     if not isinstance(document, dict) or document.get("format") != FORMAT_NAME:
         raise ValueError(f"{MODEL_FILE} is not a model saved by sim2real_sklearn.save_model.")
@@ -347,7 +414,7 @@ def _parse_document(raw):
 
 
 def _check_file_name(name):
-    if name not in WEIGHT_FILES.values():
+    if not (isinstance(name, str) and _TENSOR_FILE.fullmatch(name)):
         raise ValueError(f"{MODEL_FILE} names an unexpected tensor file {name!r}.")
     return name
 
@@ -361,15 +428,26 @@ def _verify(name, actual, expected):
 
 
 def _warn_on_version_change(versions):
+    """Warn when the model was saved by another version of scikit-learn or a newer sim2real_sklearn."""
+    from .._version import __version__
+
     saved = versions.get("sklearn")
     if saved != sklearn.__version__:
-        warnings.warn(
-            f"This model was saved with scikit-learn {saved} and is loaded with "
-            f"{sklearn.__version__}; fitted attributes may have changed meaning between "
-            "versions. Check its predictions, or refit it.",
-            UserWarning,
-            stacklevel=3,
-        )
+        warnings.warn(InconsistentVersionWarning(
+            estimator_name="the saved model", current_sklearn_version=sklearn.__version__,
+            original_sklearn_version=saved), stacklevel=3)
+    saved = versions.get("sim2real_sklearn")
+    if not isinstance(saved, str) or _version_key(saved) > _version_key(__version__):
+        warnings.warn(ModelVersionWarning(saved_version=saved, current_version=__version__),
+                      stacklevel=3)
+
+
+def _version_key(version):
+    parts = []
+    for part in version.split("."):
+        digits = "".join(c for c in part if c.isdigit())
+        parts.append(int(digits) if digits else 0)
+    return tuple(parts)
 
 
 def _check_trusted_modules(trusted_modules):
@@ -378,4 +456,4 @@ def _check_trusted_modules(trusted_modules):
     for name in trusted_modules:
         if not isinstance(name, str) or not all(p.isidentifier() for p in name.split(".")):
             raise ValueError(f"trusted_modules must be module names, got {name!r}.")
-    return TRUSTED_MODULES + tuple(trusted_modules)
+    return tuple(trusted_modules)
