@@ -436,8 +436,8 @@ def test_fit_power_law_recovers_a_known_law():
                                 n_source_dropped=np.zeros(20), n_target_train=np.full(20, 40),
                                 random_state=0)
     law = result.fit_power_law(n_bootstrap=200)
-    assert law.alpha == pytest.approx(0.5, abs=0.1)
-    assert law.C == pytest.approx(0.1, abs=0.03)
+    assert law.alpha_ == pytest.approx(0.5, abs=0.1)
+    assert law.C_ == pytest.approx(0.1, abs=0.03)
 
 
 # -- the meta-estimator -----------------------------------------------------------------
@@ -454,7 +454,7 @@ def test_scaling_curve_estimator_fits_curve_law_and_final_model(data):
     direct = scaling_curve(SpyTransfer(), *data, source_sizes=[10, 30, 100, 300],
                            n_trials=4, random_state=0)
     np.testing.assert_array_equal(model.curve_.scores, direct.scores)
-    assert model.power_law_ is not None and model.power_law_.alpha > 0
+    assert model.power_law_ is not None and model.power_law_.alpha_ > 0
     final = SpyTransfer().fit(X_exp, y_exp, X_source=X_sim, y_source=y_sim)
     np.testing.assert_allclose(model.predict(X_exp), final.predict(X_exp))
 
