@@ -16,6 +16,12 @@ from pathlib import Path
 import numpy as np
 
 FEATURIZERS = ("morgan", "descriptors", "pair", "composition", "columns")
+# Which featurizers read which input option; the first is the default.
+_FEATURIZERS_OF = {"smiles_col": ("morgan", "descriptors", "pair"),
+                   "formula_col": ("composition",),
+                   "feature_cols": ("columns",)}
+# The files a study writes into --out; --overwrite replaces these and nothing else.
+_OUTPUT_FILES = ("scaling_curve.png", "scores.csv", "report.json", "scaling_curve_result.npz")
 
 
 class InputError(ValueError):
@@ -52,6 +58,8 @@ def _parser():
     demo = commands.add_parser(
         "demo", help="run a scaling study on built-in synthetic data (no download)")
     demo.add_argument("--out", default="demo_output", help="output folder (default: demo_output)")
+    demo.add_argument("--overwrite", action="store_true",
+                      help="replace the files of an earlier study in --out")
     demo.add_argument("--quick", action="store_true", help="a small study in seconds (for CI)")
     _add_study_options(demo, trials=8, n_jobs=-1)
     demo.set_defaults(run=run_demo)
@@ -72,10 +80,15 @@ def _parser():
     curve.add_argument("--extra-cols", help="comma-separated numeric columns appended to the "
                        "features, e.g. temperature")
     curve.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
+    curve.add_argument("--encoding", default="utf-8",
+                       help="text encoding of the CSV files (default utf-8; e.g. latin-1)")
     curve.add_argument("--drop-invalid", action="store_true",
                        help="leave out rows with invalid SMILES/formulas or missing values "
                             "(listed in the report) instead of stopping")
-    curve.add_argument("--out", required=True, help="output folder")
+    curve.add_argument("--out", required=True, help="output folder (new or empty)")
+    curve.add_argument("--overwrite", action="store_true",
+                       help="replace the files of an earlier study in --out (other files "
+                            "there are left alone)")
     _add_study_options(curve, trials=20)
     curve.set_defaults(run=run_curve)
     return parser
@@ -103,6 +116,7 @@ def _add_study_options(parser, trials, n_jobs=1):
 def run_demo(args):
     from .datasets import make_sim2real_regression
 
+    _check_output_options(args)
     # 12,800 rows and sizes from 100 give two decades: enough to see the law (about 2 min on 2 cores).
     n_source = 800 if args.quick else 12800
     X_sim, y_sim, X_exp, y_exp = make_sim2real_regression(
@@ -128,12 +142,23 @@ def run_demo(args):
 # -- curve on the user's files --
 
 def run_curve(args):
-    source = _read_table(args.source, "--source", args.delimiter)
-    target = _read_table(args.target, "--target", args.delimiter)
+    # Every option is checked before the first file is read: a study that
+    # runs for an hour must not fail at its end on a folder or a typo.
+    _check_output_options(args)
     kind, input_col = _input_kind(args)
     y_target_col, y_source_col = args.y_col, args.source_y_col or args.y_col
     columns = ([c.strip() for c in args.feature_cols.split(",")] if kind == "columns" else [input_col])
     extra_cols = [c.strip() for c in args.extra_cols.split(",")] if args.extra_cols else []
+    for option, names in (("--feature-cols", columns if kind == "columns" else []),
+                          ("--extra-cols", extra_cols)):
+        leaked = sorted({y_target_col, y_source_col} & set(names))
+        if leaked:
+            raise InputError(f"{option} includes the property column {leaked[0]!r} (--y-col/"
+                             "--source-y-col): the model would be given the answer as an input")
+    if not args.delimiter:
+        raise InputError("--delimiter must be a character, such as ',' ';' or a tab")
+    source = _read_table(args.source, "--source", args.delimiter, args.encoding)
+    target = _read_table(args.target, "--target", args.delimiter, args.encoding)
     for table, path, option, needed in (
         (source, args.source, "--source", columns + [y_source_col]),
         (target, args.target, "--target", columns + [y_target_col]),
@@ -144,7 +169,15 @@ def run_curve(args):
     dropped = {}
     y_sim, bad_y_sim = _numeric(source[y_source_col], y_source_col)
     y_exp, bad_y_exp = _numeric(target[y_target_col], y_target_col)
-    featurizer = _featurizer(args.featurizer or kind, columns)
+    if kind == "pair":
+        for table, option in ((source, "--source"), (target, "--target")):
+            values = table[input_col].astype(str)
+            if not values.str.contains("_", regex=False).any():
+                raise InputError(
+                    f"{option}: --featurizer pair reads pairs such as 'polymer_solvent' joined "
+                    f"by '_', but no value of {input_col!r} has a '_' (first: "
+                    f"{values.iloc[0]!r}); for single molecules use --featurizer morgan")
+    featurizer = _featurizer(kind, columns)
     print(f"featurizing {len(source)} source and {len(target)} target rows "
           f"({type(featurizer).__name__})...", flush=True)
     X_sim, bad_x_sim = _features(featurizer, source, columns, kind, extra_cols)
@@ -169,19 +202,46 @@ def run_curve(args):
                       title=f"{y_target_col}: {Path(args.target).name}", extra=extra, **groups)
 
 
-def _read_table(path, option, delimiter):
+def _check_output_options(args):
+    """Refuse an --out or --checkpoint-dir the study could not write to, before any work."""
+    out = str(args.out).strip()
+    if not out:
+        raise InputError("--out must name a folder for the study's files")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out: {out} is a file; name a folder (new or empty)")
+    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
+        present = sorted(p.name for p in out.iterdir())
+        raise InputError(
+            f"--out: {out} is not empty ({', '.join(present[:5])}{', ...' if len(present) > 5 else ''}); "
+            "choose a new folder, or pass --overwrite to replace an earlier study's files "
+            f"({', '.join(_OUTPUT_FILES)}) and leave everything else there alone")
+    if args.checkpoint_dir:
+        checkpoint = Path(args.checkpoint_dir)
+        if checkpoint.exists() and not checkpoint.is_dir():
+            raise InputError(f"--checkpoint-dir: {checkpoint} is a file; name a folder")
+
+
+def _read_table(path, option, delimiter, encoding="utf-8"):
     import pandas as pd
 
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{option}: no such file: {path}")
     try:
-        table = pd.read_csv(path, sep=delimiter)
+        table = pd.read_csv(path, sep=delimiter, encoding=encoding)
     except pd.errors.EmptyDataError:
         raise InputError(f"{option}: the file {path} is empty") from None
     except pd.errors.ParserError as error:
         raise InputError(f"{option}: cannot read {path} as CSV with delimiter "
                          f"{delimiter!r}: {error}") from None
+    except UnicodeDecodeError as error:
+        raise InputError(
+            f"{option}: {path} is not {encoding} text (byte {error.object[error.start]:#04x} at "
+            f"position {error.start}); if it is a CSV in another encoding pass --encoding "
+            "(e.g. --encoding latin-1), otherwise give the CSV file") from None
+    except LookupError:
+        raise InputError(f"--encoding: unknown text encoding {encoding!r}") from None
     if table.empty:
         raise InputError(f"{option}: the file {path} has a header but no rows")
     return table
@@ -200,14 +260,18 @@ def _check_column(table, column, path, option):
 
 
 def _input_kind(args):
-    given = [name for name in ("smiles_col", "formula_col", "feature_cols") if getattr(args, name)]
+    """The featurizer (given or default) and the input column; refuses a mismatched pair."""
+    given = [name for name in _FEATURIZERS_OF if getattr(args, name)]
     if len(given) != 1:
         raise InputError("give exactly one of --smiles-col, --formula-col or --feature-cols")
-    if args.smiles_col:
-        return "morgan", args.smiles_col
-    if args.formula_col:
-        return "composition", args.formula_col
-    return "columns", None
+    option = given[0]
+    allowed = _FEATURIZERS_OF[option]
+    if args.featurizer and args.featurizer not in allowed:
+        raise InputError(
+            f"--featurizer {args.featurizer} does not read --{option.replace('_', '-')}; with it "
+            f"use {' or '.join(allowed)}" + ("" if args.featurizer == "columns" else
+                                             " (for numeric columns use --feature-cols)"))
+    return args.featurizer or allowed[0], None if option == "feature_cols" else getattr(args, option)
 
 
 def _numeric(series, column):
@@ -285,9 +349,12 @@ def _reject_or_drop(table, path, bad_x, bad_y, drop, dropped, which):
 
 
 def _default_sizes(n_source):
-    top = int(np.log2(n_source))
-    sizes = [2**k for k in range(max(top - 5, 3), top + 1)]
-    return [s for s in sizes if s <= n_source] + ([n_source] if sizes[-1] < n_source else [])
+    """Powers of two up to the source, the whole source last (fewer than 3 are refused later)."""
+    top = int(np.log2(max(n_source, 1)))
+    sizes = [2**k for k in range(max(top - 5, 3), top + 1) if 2**k <= n_source]
+    if not sizes or sizes[-1] < n_source:
+        sizes.append(n_source)
+    return sizes
 
 
 def _check_sizes_fit(sizes, n_source, n_target, test_size):

@@ -149,32 +149,103 @@ CASES = [
     # -- featurizers ----------------------------------------------------------
     case("MorganFingerprint", "invalid-smiles",
          lambda: MorganFingerprint().fit_transform(["CCO", "C1CC(", "CC"]),
-         ValueError, "could not featurize row 1 ('C1CC(')"),
+         ValueError, "could not featurize row 1 of X ('C1CC(')"),
     case("MorganFingerprint", "numbers",
          lambda: MorganFingerprint().fit_transform(np.array([1.0, 2.0])),
-         ValueError, "row 0 (1.0): expected a str"),
+         ValueError, "row 0 of X (1.0): expected a str"),
     case("MorganFingerprint", "missing-value",
          lambda: MorganFingerprint().fit_transform(["CCO", None]),
-         ValueError, "row 1 (None): expected a str"),
+         ValueError, "row 1 of X (None): missing value (expected a str"),
     case("MorganFingerprint", "empty", lambda: MorganFingerprint().fit_transform([]),
          ValueError, "0 sample(s)"),
     case("MorganFingerprint", "2-D", lambda: MorganFingerprint().fit_transform([["CCO", "CC"]]),
          ValueError, "got shape (1, 2)"),
     case("RDKitDescriptors", "invalid-smiles",
          lambda: RDKitDescriptors(descriptors=["MolWt"]).fit_transform(["CCO", "xyz"]),
-         ValueError, "could not featurize row 1 ('xyz')"),
+         ValueError, "could not featurize row 1 of X ('xyz')"),
     case("PairFeaturizer", "no-separator",
          lambda: PairFeaturizer(MorganFingerprint()).fit_transform(["CCO_CC", "CCO"]),
-         ValueError, "row 1 ('CCO'): expected 2 components joined by '_'"),
+         ValueError, "row 1 of X ('CCO'): expected 2 components joined by '_'"),
     case("PairFeaturizer", "invalid-solvent",
          lambda: PairFeaturizer(MorganFingerprint()).fit_transform(["CCO_CC", "CCO_C1C("]),
-         ValueError, "row 1 ('CCO_C1C('): solvent 'C1C('"),
+         ValueError, "row 1 of X ('CCO_C1C('): solvent 'C1C('"),
     case("CompositionFeaturizer", "unknown-element",
          lambda: CompositionFeaturizer().fit_transform(["Fe2O3", "Xx2"]),
-         ValueError, "row 1 ('Xx2'): unknown element(s) ['Xx']"),
+         ValueError, "row 1 of X ('Xx2'): unknown element(s) ['Xx']"),
     case("CompositionFeaturizer", "empty-formula",
          lambda: CompositionFeaturizer().fit_transform(["Fe2O3", ""]),
-         ValueError, "row 1 ('')"),
+         ValueError, "row 1 of X ('')"),
+    # An empty SMILES parsed to a molecule without atoms (an all-zero row), a
+    # lone connection point to a dummy atom; both looked like data.
+    *[case(featurizer.__name__, f"smiles-{label}",
+           lambda featurizer=featurizer, smiles=smiles, params=params:
+           featurizer(**params).fit_transform(["CCO", smiles]),
+           ValueError, f"row 1 of X ({smiles!r}): {reason}")
+      for featurizer in (MorganFingerprint, RDKitDescriptors)
+      for label, smiles, params, reason in [
+          ("empty", "", {}, "empty SMILES"),
+          ("whitespace-only", " \t", {}, "empty SMILES"),
+          ("star", "*", {}, "no atoms besides connection points"),
+          ("bracket-star", "[*]", {"connection_points": "hydrogen"},
+           "no atoms besides connection points"),
+          ("two-stars", "**", {"connection_points": "cyclic"}, "no atoms besides connection points"),
+          ("dot-stars", "*.*", {}, "no atoms besides connection points"),
+          ("placeholders-only", "[Ce][Th]", {"placeholders": ("Ce", "Th")},
+           "no atoms besides connection points"),
+          ("dangling-star", "CC.*", {}, "a connection point bonded to no atom"),
+          ("inner-space", "CC O", {}, "whitespace inside the SMILES: RDKit would read only 'CC'"),
+      ]],
+    case("MorganFingerprint", "nan", lambda: MorganFingerprint().fit_transform(["CCO", np.nan]),
+         ValueError, "row 1 of X (nan): missing value (expected a str, got float)"),
+    case("MorganFingerprint", "bytes", lambda: MorganFingerprint().fit_transform(["CCO", b"CC"]),
+         ValueError, "row 1 of X (b'CC'): expected a str, got bytes; decode them first"),
+    case("MorganFingerprint", "int-in-object-array",
+         lambda: MorganFingerprint().fit_transform(np.array(["CCO", 7], dtype=object)),
+         ValueError, "row 1 of X (7): expected a str, got int"),
+    case("MorganFingerprint", "series-index",
+         lambda: MorganFingerprint().fit_transform(pd.Series(["CCO", "C1CC("], index=[10, 42])),
+         ValueError, "row 1 of X ('C1CC(', index label 42): SMILES syntax error"),
+    case("RDKitDescriptors", "frame-with-NA",
+         lambda: RDKitDescriptors(["MolWt"]).fit_transform(
+             pd.DataFrame({"smiles": pd.array(["CCO", pd.NA], dtype="string")})),
+         ValueError, "row 1 of X (<NA>): missing value"),
+    case("PairFeaturizer", "all-rows-invalid",
+         lambda: PairFeaturizer(MorganFingerprint()).fit_transform(["CCO", "CC"]),
+         ValueError, "row 0 of X ('CCO'): expected 2 components joined by '_', found 1 part(s)"),
+    case("PairFeaturizer", "empty-solvent",
+         lambda: PairFeaturizer(MorganFingerprint()).fit_transform(["CCO_CC", "CCO_"]),
+         ValueError, "row 1 of X ('CCO_'): solvent '': empty SMILES"),
+    case("PairFeaturizer", "star-polymer",
+         lambda: PairFeaturizer(MorganFingerprint()).fit_transform(["*CC*_CC", "*_CC"]),
+         ValueError, "row 1 of X ('*_CC'): polymer '*': no atoms besides connection points"),
+    case("PairFeaturizer", "None",
+         lambda: PairFeaturizer(MorganFingerprint()).fit_transform(["CCO_CC", None]),
+         ValueError, "row 1 of X (None): missing value"),
+    case("PairFeaturizer", "None-in-two-columns",
+         lambda: PairFeaturizer(MorganFingerprint()).fit_transform(
+             np.array([["CCO", "CC"], ["CCO", None]], dtype=object)),
+         ValueError, "row 1 of X (['CCO', None]): solvent None: missing value"),
+    # A transformer that is not one of the package's featurizers needs rows to
+    # be fitted on: with none valid, a named error even with errors="nan".
+    case("PairFeaturizer", "all-invalid-for-a-foreign-transformer",
+         lambda: PairFeaturizer(StandardScaler(), errors="nan").fit(["CCO", "CC"]),
+         ValueError, "Every row of X is invalid and StandardScaler cannot be fitted"),
+    case("CompositionFeaturizer", "all-rows-invalid",
+         lambda: CompositionFeaturizer().fit_transform(["Xx2", "Yy"]),
+         ValueError, "row 0 of X ('Xx2'): unknown element(s) ['Xx']"),
+    # pymatgen keeps an overflowed amount (a NaN row) and silently drops an
+    # element below 1e-8, even an unknown one: each is refused by name.
+    *[case("CompositionFeaturizer", f"amount-{formula}",
+           lambda formula=formula: CompositionFeaturizer().fit_transform(["Fe2O3", formula]),
+           ValueError, f"row 1 of X ({formula!r}): amounts must be finite and > 0, got {amount}")
+      for formula, amount in [
+          ("Fe1e400", "Fe=inf (too large for a float)"),
+          ("Fe0", "Fe=0.0"),
+          ("Fe-1", "Fe=-1.0"),
+          ("O1e-400", "O=0.0"),
+          ("Fe0O3", "Fe=0.0"),
+          ("Fe2O3Xx0", "Xx=0.0"),
+      ]],
     # -- scaling_curve --------------------------------------------------------
     case("scaling_curve", "nan-in-y_sim", lambda: curve(y_sim=with_value(Y_SRC, 13, np.nan)),
          ValueError, "Input y_sim contains NaN at row 13"),
@@ -330,6 +401,15 @@ CLI_CASES = [
     (["--sizes", "5", "10", "20"], {"input_col": ("--feature-cols", "a,c")},
      "column 'c' not found"),
     (["--formula-col", "formula"], {}, "give exactly one of --smiles-col, --formula-col"),
+    (["--featurizer", "pair"], {}, "--featurizer pair reads pairs such as 'polymer_solvent'"),
+    (["--featurizer", "columns"], {}, "--featurizer columns does not read --smiles-col"),
+    (["--featurizer", "composition"], {}, "with it use morgan or descriptors or pair"),
+    (["--delimiter", ""], {}, "--delimiter must be a character"),
+    (["--encoding", "klingon"], {}, "--encoding: unknown text encoding 'klingon'"),
+    ([], {"input_col": ("--feature-cols", "a,value")},
+     "--feature-cols includes the property column 'value'"),
+    (["--extra-cols", "value"], {}, "--extra-cols includes the property column 'value'"),
+    (["--out", ""], {}, "--out must name a folder"),
 ]
 
 
@@ -349,6 +429,62 @@ def test_command_line_header_only_file(tmp_path, capsys):
     assert main(["curve", "--source", str(header), "--target", str(header), "--smiles-col",
                  "smiles", "--y-col", "value", "--out", str(tmp_path / "o")]) == 2
     assert "has a header but no rows" in capsys.readouterr().err
+
+
+def test_command_line_refuses_an_output_it_cannot_use_before_any_work(tmp_path, capsys):
+    data = write_tables(tmp_path)
+    (tmp_path / "a_file").write_text("mine")
+    done = tmp_path / "done"
+    done.mkdir()
+    (done / "scores.csv").write_text("an earlier study")
+    base = ["curve", "--source", str(data), "--target", str(data), "--smiles-col", "smiles",
+            "--y-col", "value", "--sizes", "5", "10", "20", "--trials", "1"]
+    for options, fragment in [
+        (["--out", str(tmp_path / "a_file")], "is a file; name a folder"),
+        (["--out", str(done)], "is not empty (scores.csv); choose a new folder, or pass "
+                               "--overwrite"),
+        (["--out", str(tmp_path / "new"), "--checkpoint-dir", str(tmp_path / "a_file")],
+         "--checkpoint-dir: " + str(tmp_path / "a_file") + " is a file"),
+    ]:
+        assert main(base + options) == 2
+        err = capsys.readouterr()
+        assert fragment in err.err and "featurizing" not in err.out  # refused before any work
+    assert (tmp_path / "a_file").read_text() == "mine"
+    assert (done / "scores.csv").read_text() == "an earlier study"
+
+
+def test_command_line_overwrite_replaces_the_studys_files_only(tmp_path):
+    data = write_tables(tmp_path)
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    (out / "scores.csv").write_text("an earlier study")
+    assert main(["curve", "--source", str(data), "--target", str(data), "--smiles-col", "smiles",
+                 "--y-col", "value", "--sizes", "5", "10", "20", "--trials", "1",
+                 "--pretrain-epochs", "1", "--finetune-epochs", "1", "--hidden", "4",
+                 "--out", str(out), "--overwrite"]) == 0
+    assert (out / "notes.txt").read_text() == "keep me"
+    assert (out / "scores.csv").read_text().startswith("source_size")
+
+
+LATIN_1 = ("smiles,value\n" + "CCO,1\n" * 39 + "C1CCé,2\n").encode("latin-1")
+
+
+@pytest.mark.parametrize("content, options, fragment", [
+    (bytes(range(256)) * 10, [], "cannot read"),
+    (LATIN_1, [], "is not utf-8 text (byte 0xe9 at position"),
+    (LATIN_1, [], "if it is a CSV in another encoding pass --encoding (e.g. --encoding latin-1)"),
+    # Read with its encoding, the file is understood, and its made-up SMILES named.
+    (LATIN_1, ["--encoding", "latin-1"], "row 41: smiles='C1CCé' is not valid"),
+])
+def test_command_line_explains_a_file_it_cannot_read(tmp_path, capsys, content, options,
+                                                      fragment):
+    (tmp_path / "odd.csv").write_bytes(content)
+    data = write_tables(tmp_path)
+    assert main(["curve", "--source", str(tmp_path / "odd.csv"), "--target", str(data),
+                 "--smiles-col", "smiles", "--y-col", "value", "--out", str(tmp_path / "o"),
+                 *options]) == 2
+    assert fragment in capsys.readouterr().err
 
 
 # -- what is accepted, deliberately -------------------------------------------

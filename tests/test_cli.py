@@ -55,7 +55,8 @@ def test_curve_on_csv_files_with_groups(tmp_path, capsys):
     result = ScalingCurveResult.load(tmp_path / "out" / "scaling_curve_result.npz")
     assert (np.asarray(result.n_source_dropped) > 0).all()
     # 58 source rows asked, fewer are left once a trial's test polymers are dropped
-    assert curve(tmp_path, sim, exp, "--group-col", "polymer", "--sizes", "4", "8", "58") == 2
+    assert curve(tmp_path, sim, exp, "--group-col", "polymer", "--sizes", "4", "8", "58",
+                 "--overwrite") == 2
     assert "available source rows" in capsys.readouterr().err
     report = json.loads((tmp_path / "out" / "report.json").read_text())
     assert report["study"]["n_target_rows"] == 30
