@@ -194,6 +194,7 @@ CASES = [
            "no atoms besides connection points"),
           ("dangling-star", "CC.*", {}, "a connection point bonded to no atom"),
           ("inner-space", "CC O", {}, "whitespace inside the SMILES: RDKit would read only 'CC'"),
+          ("non-ascii", "CCé", {}, "non-ASCII character 'é' at position 2"),
       ]],
     case("MorganFingerprint", "nan", lambda: MorganFingerprint().fit_transform(["CCO", np.nan]),
          ValueError, "row 1 of X (nan): missing value (expected a str, got float)"),

@@ -1,5 +1,6 @@
 """CompositionFeaturizer: fractions and property statistics of chemical formulas."""
 
+import re
 import sys
 
 import numpy as np
@@ -87,8 +88,50 @@ def test_invalid_formula_raises_with_row_index_or_gives_one_nan_row(bad):
     )
 
 
+@pytest.mark.parametrize(
+    "formula, amounts",
+    [
+        ("Fe1e400", "Fe=inf (too large for a float)"),  # once a silent NaN row
+        ("Fe0", "Fe=0.0"),
+        ("Fe-1", "Fe=-1.0"),
+        ("O1e-400", "O=0.0"),  # underflows to 0
+        ("Fe0O3", "Fe=0.0"),  # pymatgen drops the Fe: once the row of O
+        ("Fe2O3Xx0", "Xx=0.0"),  # ... even an element that does not exist
+        ("(FeO)0", "Fe=0.0, O=0.0"),
+    ],
+)
+def test_amounts_must_be_finite_and_positive(formula, amounts):
+    formulas = ["NaCl", formula, "SiO2"]
+    message = rf"row 1 of X \('{re.escape(formula)}'\): amounts must be finite and > 0, got {re.escape(amounts)}\."
+    with pytest.raises(ValueError, match=message):
+        CompositionFeaturizer().transform(formulas)
+    X = CompositionFeaturizer(errors="nan").transform(formulas)
+    np.testing.assert_array_equal(np.flatnonzero(np.isnan(X).any(axis=1)), [1])
+    assert np.isnan(X[1]).all()
+
+
+def test_extreme_but_valid_amounts_keep_every_element():
+    featurizer = CompositionFeaturizer(elements=["Fe", "O"], properties=["atomic_number"],
+                                       stats=["min", "max"])
+    # pymatgen drops amounts below 1e-8; the dopant stays here
+    doped = featurizer.transform(["Fe1e-9O"])[0]
+    np.testing.assert_allclose(doped, [1e-9 / (1 + 1e-9), 1 / (1 + 1e-9), 8, 26], rtol=1e-12)
+    # the sum of the amounts overflows a float, their ratio does not
+    huge = featurizer.transform(["Fe1e308O1e308"])[0]
+    np.testing.assert_allclose(huge, [0.5, 0.5, 8, 26])
+
+
+def test_every_formula_invalid_gives_nan_rows_of_the_right_shape():
+    # The statistics once reduced over zero elements and crashed.
+    featurizer = CompositionFeaturizer(errors="nan")
+    X = featurizer.fit_transform(["Xx2", "Yy"])
+    assert X.shape == (2, len(featurizer.get_feature_names_out())) and np.isnan(X).all()
+    with pytest.raises(ValueError, match=r"row 0 of X \('Xx2'\): unknown element\(s\) \['Xx'\]"):
+        CompositionFeaturizer().fit_transform(["Xx2", "Yy"])
+
+
 def test_error_message_names_the_formula():
-    with pytest.raises(ValueError, match=r"row 1 \('Xx2O'\).*unknown element"):
+    with pytest.raises(ValueError, match=r"row 1 of X \('Xx2O'\).*unknown element"):
         CompositionFeaturizer().transform(["NaCl", "Xx2O"])
 
 

@@ -1,5 +1,7 @@
 """MorganFingerprint and RDKitDescriptors: known values, input forms, invalid rows, cache."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -69,7 +71,7 @@ def test_wrong_input_shapes_are_refused():
 @pytest.mark.parametrize("Featurizer", [MorganFingerprint, RDKitDescriptors])
 def test_invalid_smiles_raises_with_row_index(Featurizer):
     smiles = ["CCO", "c1ccccc1", "C1CC(", "CCN"]
-    with pytest.raises(ValueError, match=r"row 2 \('C1CC\('\).*syntax"):
+    with pytest.raises(ValueError, match=r"row 2 of X \('C1CC\('\).*syntax"):
         Featurizer().transform(smiles)
 
 
@@ -83,6 +85,80 @@ def test_invalid_row_gives_exactly_one_nan_row(Featurizer, bad):
     assert np.isnan(X[2]).all()
     valid = Featurizer().transform(["CCO", "c1ccccc1", "CCN"])
     np.testing.assert_array_equal(np.delete(X, 2, axis=0), valid)
+
+
+@pytest.mark.parametrize("Featurizer", [MorganFingerprint, RDKitDescriptors])
+@pytest.mark.parametrize("empty", ["", " ", "\t\n"])
+def test_empty_smiles_is_an_invalid_row_not_zeros(Featurizer, empty):
+    # RDKit parses "" into a molecule without atoms: once an all-zero row.
+    smiles = ["CCO", empty, "CCN"]
+    with pytest.raises(ValueError, match=rf"row 1 of X \({re.escape(repr(empty))}\): empty SMILES"):
+        Featurizer().fit_transform(smiles)
+    X = Featurizer(errors="nan").fit_transform(smiles)
+    np.testing.assert_array_equal(np.flatnonzero(np.isnan(X).any(axis=1)), [1])
+    assert np.isnan(X[1]).all()
+
+
+@pytest.mark.parametrize("Featurizer", [MorganFingerprint, RDKitDescriptors])
+def test_text_after_whitespace_is_refused_not_read_as_a_name(Featurizer):
+    # RDKit takes "CC O" as ethane named "O", "CC\tO" too.
+    for smiles in ["CC O", "CC\tO"]:
+        with pytest.raises(ValueError, match="whitespace inside the SMILES: RDKit would read only 'CC'"):
+            Featurizer().transform(["CCO", smiles])
+    # surrounding whitespace (a newline read from a file) is only trimmed
+    np.testing.assert_array_equal(Featurizer().transform([" CCO\n"]), Featurizer().transform(["CCO"]))
+    # a CXSMILES extension after the space is part of the SMILES
+    np.testing.assert_array_equal(
+        Featurizer().transform(["*CC* |$_R1;;;_R2$|"]), Featurizer().transform(["*CC*"])
+    )
+
+
+@pytest.mark.parametrize("Featurizer", [MorganFingerprint, RDKitDescriptors])
+def test_non_ascii_smiles_is_refused_not_truncated(Featurizer):
+    # RDKit reads "CCé" (a Latin-1 file decoded as something else) as ethane.
+    with pytest.raises(ValueError, match=r"row 1 of X \('CCé'\): non-ASCII character 'é' at position 2"):
+        Featurizer().transform(["CCO", "CCé"])
+    assert np.isnan(Featurizer(errors="nan").transform(["CCé"])).all()
+
+
+@pytest.mark.parametrize("Featurizer", [MorganFingerprint, RDKitDescriptors])
+def test_every_row_invalid_gives_nan_rows_of_the_right_shape(Featurizer):
+    bad = ["", "*", "C1CC(", None]
+    width = len(Featurizer().get_feature_names_out())
+    X = Featurizer(errors="nan").fit_transform(bad)
+    assert X.shape == (4, width) and np.isnan(X).all()
+    with pytest.raises(ValueError, match=r"row 0 of X \(''\): empty SMILES\. 3 more invalid row\(s\): 1, 2, 3"):
+        Featurizer().fit_transform(bad)
+
+
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        (None, "missing value (expected a str, got NoneType)"),
+        (float("nan"), "missing value (expected a str, got float)"),
+        (pd.NA, "missing value (expected a str, got NAType)"),
+        (b"CCO", "expected a str, got bytes; decode them first"),
+        (7, "expected a str, got int"),
+    ],
+    ids=["None", "nan", "NA", "bytes", "int"],
+)
+def test_a_value_that_is_not_a_string_is_named_with_what_to_do(bad, reason):
+    smiles = np.array(["CCO", bad], dtype=object)
+    with pytest.raises(ValueError, match=re.escape(f"row 1 of X ({bad!r}): {reason}")):
+        MorganFingerprint().transform(smiles)
+
+
+def test_error_names_the_pandas_index_label_too():
+    # A Series cut out of a larger table: the position is the output row,
+    # the label is what the user sees in the table.
+    smiles = pd.Series(["CCO", "c1ccccc1", "C1CC("], index=["a", "b", "c"])
+    with pytest.raises(ValueError, match=r"row 2 of X \('C1CC\(', index label 'c'\)"):
+        MorganFingerprint().transform(smiles)
+    frame = pd.DataFrame({"smiles": pd.array(["CCO", pd.NA], dtype="string")}, index=[5, 9])
+    with pytest.raises(ValueError, match=r"row 1 of X \(<NA>, index label 9\): missing value"):
+        RDKitDescriptors(["MolWt"]).fit(frame).transform(frame)
+    X = RDKitDescriptors(["MolWt"], errors="nan").set_output(transform="pandas").fit_transform(frame)
+    assert list(X.index) == [5, 9] and np.isnan(X.loc[9, "MolWt"]) and X.loc[5, "MolWt"] > 46
 
 
 def test_valence_error_reason_is_reported():

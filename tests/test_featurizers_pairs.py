@@ -1,11 +1,13 @@
 """PairFeaturizer: polymer-solvent pairs as "A_B" strings or two columns, next to temperature."""
 
+import re
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.compose import ColumnTransformer
+from sklearn.preprocessing import FunctionTransformer
 
 from sim2real_sklearn.featurizers import MorganFingerprint, PairFeaturizer, RDKitDescriptors
 
@@ -77,6 +79,56 @@ def test_invalid_pair_raises_with_row_and_component(bad, fragment):
     X = PairFeaturizer(MorganFingerprint(fp_size=16), errors="nan").fit(PAIRS).transform(pairs)
     np.testing.assert_array_equal(np.flatnonzero(np.isnan(X).any(axis=1)), [1])
     assert np.isnan(X[1]).all()
+
+
+@pytest.mark.parametrize("rows", [["CCO", "CC"], ["CCO_", "*_CC"]], ids=["no-separator", "empty-and-star"])
+def test_every_pair_invalid_gives_nan_rows_of_the_right_shape(rows):
+    # Fitting the components on zero rows once failed with "Found array with 0 sample(s)".
+    pair = PairFeaturizer(MorganFingerprint(fp_size=16), errors="nan")
+    X = pair.fit_transform(rows)
+    assert X.shape == (2, 32) and np.isnan(X).all()
+    with pytest.raises(ValueError, match=r"row 0 of X \('CCO_?'\): "):
+        PairFeaturizer(MorganFingerprint(fp_size=16)).fit_transform(rows)
+    # fitted on invalid rows only, it still featurizes valid ones
+    np.testing.assert_array_equal(
+        pair.transform(PAIRS), PairFeaturizer(MorganFingerprint(fp_size=16)).fit_transform(PAIRS)
+    )
+
+
+def test_empty_or_star_component_is_named():
+    with pytest.raises(ValueError, match=r"row 1 of X \('CCO_'\): solvent '': empty SMILES"):
+        PairFeaturizer(MorganFingerprint(fp_size=16)).fit_transform([PAIRS[0], "CCO_"])
+    with pytest.raises(ValueError, match=r"row 1 of X \('\*_CC'\): polymer '\*': no atoms besides"):
+        PairFeaturizer(MorganFingerprint(fp_size=16)).fit_transform([PAIRS[0], "*_CC"])
+
+
+def test_row_of_two_columns_is_shown_as_given():
+    # Once joined with the separator, which showed a missing polymer as 'nan_CC'.
+    rows = pd.DataFrame({"polymer": ["*CC*", None], "solvent": ["CCO", "CC"]}, index=[3, 8])
+    with pytest.raises(ValueError, match=r"row 1 of X \(\[nan, 'CC'\], index label 8\): polymer nan: missing value"):
+        PairFeaturizer(MorganFingerprint(fp_size=16)).fit_transform(rows)
+
+
+@pytest.mark.parametrize(
+    "bad, reason",
+    [(None, "missing value"), (float("nan"), "missing value"), (b"CC_O", "got bytes; decode them"), (3, "got int")],
+    ids=["None", "nan", "bytes", "int"],
+)
+def test_a_row_that_is_not_a_string_is_named_with_what_to_do(bad, reason):
+    rows = np.array([PAIRS[0], bad], dtype=object)
+    with pytest.raises(ValueError, match=re.escape(f"row 1 of X ({bad!r}): ") + ".*" + re.escape(reason)):
+        PairFeaturizer(MorganFingerprint(fp_size=16)).fit_transform(rows)
+
+
+def test_foreign_transformer_without_a_width_cannot_give_nan_rows():
+    # NaN rows need the width of each block; a plain function does not say it.
+    lengths = FunctionTransformer(lambda column: np.array([[len(s)] for s in column], dtype=float))
+    pair = PairFeaturizer(lengths, errors="nan").fit(PAIRS)
+    X = pair.transform([PAIRS[0], "no-separator"])
+    assert X.shape == (2, 2) and np.isnan(X[1]).all() and not np.isnan(X[0]).any()
+    with pytest.raises(ValueError, match="Every row of X is invalid and FunctionTransformer does not tell "
+                                         "its number of output columns"):
+        pair.transform(["no-separator"])
 
 
 def test_pair_errors_override_the_component_setting():

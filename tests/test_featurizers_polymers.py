@@ -75,6 +75,38 @@ def test_cyclic_mode_needs_two_connection_points():
     assert fp.set_params(connection_points="hydrogen").transform(["*CC*", "*C(*)C*"]).shape[0] == 2
 
 
+@pytest.mark.parametrize("mode", CONNECTION_POINT_MODES)
+@pytest.mark.parametrize("smiles", ["*", "[*]", "**", "*.*", "[*][*]", "[Ce][Th]", "[Ce]"])
+def test_only_connection_points_is_not_a_molecule(mode, smiles):
+    # Once a lone dummy atom (or, capped, a lone hydrogen): a row that looked like data.
+    with pytest.raises(ValueError, match="no atoms besides connection points"):
+        mol_from_repeat_unit(smiles, mode, placeholders=("Ce", "Th"))
+
+
+@pytest.mark.parametrize("mode", CONNECTION_POINT_MODES)
+def test_connection_point_bonded_to_nothing_is_refused(mode):
+    with pytest.raises(ValueError, match="a connection point bonded to no atom"):
+        mol_from_repeat_unit("*CC*.*", mode)
+
+
+@pytest.mark.parametrize("Featurizer", [MorganFingerprint, RDKitDescriptors])
+def test_connection_points_only_row_is_nan_or_named(Featurizer):
+    rows = ["*CC*", "*", "*C(C*)c1ccccc1"]
+    with pytest.raises(ValueError, match=r"row 1 of X \('\*'\): no atoms besides connection"):
+        Featurizer().transform(rows)
+    X = Featurizer(errors="nan").transform(rows)
+    np.testing.assert_array_equal(np.flatnonzero(np.isnan(X).all(axis=1)), [1])
+    np.testing.assert_array_equal(np.delete(X, 1, axis=0), Featurizer().transform(rows[::2]))
+
+
+def test_hydrogen_and_labelled_dummies_stay_valid():
+    # Neighbours of the new rule that are real molecules.
+    assert mol_from_repeat_unit("*[H]", "hydrogen").GetNumAtoms() == 2  # H2
+    assert mol_from_repeat_unit("[H][H]").GetNumAtoms() == 2
+    labelled = mol_from_repeat_unit("*CC* |$_R1;;;_R2$|", "cyclic", n_repeat_units=3)
+    assert canonical(labelled) == "C1CCCCC1"
+
+
 @pytest.mark.parametrize(
     "params, name",
     [

@@ -7,6 +7,7 @@ formulas, and parametrized over all public classes of the subpackage.
 
 import inspect
 import pickle
+import re
 
 import joblib
 import numpy as np
@@ -233,11 +234,57 @@ def test_invalid_row_in_the_middle(name):
     bad = "Zz9((" if "Composition" in name else "C1CC(_CCO" if "Pair" in name else "C1CC("
     rows = data[:3] + [bad] + data[3:]
     estimator.fit(data)
-    with pytest.raises(ValueError, match=r"row 3 \("):
+    with pytest.raises(ValueError, match=r"row 3 of X \("):
         estimator.transform(rows)
     X = estimator.set_params(errors="nan").transform(rows)
     np.testing.assert_array_equal(np.flatnonzero(np.isnan(X).any(axis=1)), [3])
     np.testing.assert_array_equal(np.delete(X, 3, axis=0), estimator.transform(data))
+
+
+# Values that are invalid for every featurizer, whatever the input kind.
+ANY_INVALID = {
+    "None": None, "nan": float("nan"), "NA": pd.NA, "bytes": b"CCO", "int": 7, "empty": "",
+    "blank": "  ",
+}
+
+
+@pytest.mark.parametrize("bad", ANY_INVALID.values(), ids=ANY_INVALID.keys())
+@pytest.mark.parametrize("name", IDS)
+def test_invalid_value_of_any_kind_is_one_named_row(name, bad):
+    # Never a row of zeros or NaN in raise mode, never a shifted row in nan mode.
+    estimator, data = _case(name)
+    rows = np.array(data[:2] + [bad] + data[2:], dtype=object)
+    with pytest.raises(ValueError, match=rf"row 2 of X \({re.escape(repr(bad))}\): "):
+        clone(estimator).fit_transform(rows)
+    X = clone(estimator).set_params(errors="nan").fit_transform(rows)
+    np.testing.assert_array_equal(np.flatnonzero(np.isnan(X).any(axis=1)), [2])
+    assert np.isnan(X[2]).all()
+    np.testing.assert_array_equal(np.delete(X, 2, axis=0), clone(estimator).fit_transform(data))
+
+
+@pytest.mark.parametrize("name", IDS)
+def test_every_row_invalid_gives_nan_rows_or_names_the_first(name):
+    estimator, data = _case(name)
+    rows = ["", None, "  "]
+    width = len(clone(estimator).fit(data).get_feature_names_out())
+    X = clone(estimator).set_params(errors="nan").fit_transform(rows)
+    assert X.shape == (3, width) and np.isnan(X).all()
+    with pytest.raises(ValueError, match=r"row 0 of X \(''\): .* 2 more invalid row\(s\): 1, 2\."):
+        clone(estimator).fit_transform(rows)
+
+
+@pytest.mark.parametrize("name", [n for n in IDS if "Pair" not in n])
+def test_cache_written_under_older_rules_is_not_reused(name, tmp_path, monkeypatch):
+    # A cache from before a rule change (e.g. "" once gave a row of zeros)
+    # must not answer for the new rules.
+    from sim2real_sklearn.featurizers import _base
+
+    estimator, data = _case(name)
+    cached = clone(estimator).set_params(memory=tmp_path)
+    cached.transform(data)
+    monkeypatch.setattr(_base, "_CACHE_EPOCH", _base._CACHE_EPOCH - 1)
+    cached.transform(data)
+    assert len(list(tmp_path.rglob("output.pkl"))) == 2
 
 
 @pytest.mark.parametrize("name", IDS)

@@ -40,6 +40,12 @@ ERROR_MODES = ("raise", "nan")
 # Parameters that change how, not what, is computed: left out of the cache key.
 _PLUMBING_PARAMS = ("n_jobs", "batch_size", "errors", "verbose", "memory")
 
+# Part of the cache key. Bump it when a featurizer's output or its rules for
+# invalid rows change, so that a cache written by an older release is not
+# reused: 2 refuses the empty SMILES, lone connection points and overflowed
+# or dropped formula amounts that 1 turned into rows of zeros or NaN.
+_CACHE_EPOCH = 2
+
 # Batches per worker when batch_size=None: enough to balance uneven molecules,
 # few enough that joblib's per-task overhead stays negligible.
 _BATCHES_PER_JOB = 4
@@ -69,8 +75,12 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         worker (at least 256 rows each).
     errors : {"raise", "nan"}, default="raise"
         What an invalid row does. ``"raise"``: a ``ValueError`` naming the row
-        index and the offending string. ``"nan"``: that row of the output is
-        all NaN, so the output stays aligned with the input.
+        position in ``X`` (and its index label, for a pandas input whose index
+        is not ``0..n-1``), the offending value and why it is invalid.
+        ``"nan"``: that row of the output is all NaN, so the output stays
+        aligned with the input, also when every row is invalid. A value that
+        is not a str (None, NaN, ``pandas.NA``, bytes, a number) is an invalid
+        row.
     verbose : int, default=0
         joblib verbosity of the parallel batches.
     memory : str, path or joblib.Memory, default=None
@@ -137,7 +147,9 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         out, failures = self._transform_with_failures(X)
         if failures and self.errors == "raise":
             strings = check_strings(X)
-            raise ValueError(_failure_message(failures, strings, type(self).__name__))
+            raise ValueError(
+                _failure_message(failures, strings, type(self).__name__, index_labels(X))
+            )
         return out
 
     def get_feature_names_out(self, input_features=None):
@@ -198,7 +210,8 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _cache_params(self):
         params = self.get_params(deep=False)
-        return sorted((k, repr(v)) for k, v in params.items() if k not in _PLUMBING_PARAMS)
+        key = sorted((k, repr(v)) for k, v in params.items() if k not in _PLUMBING_PARAMS)
+        return key + [("cache_epoch", _CACHE_EPOCH)]
 
     def _featurize(self, strings):
         n_rows = len(strings)
@@ -227,7 +240,7 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         else:
             sub_failures = []
         failures = [(int(kept_rows[i]), reason) for i, reason in sub_failures]
-        failures += [(i, f"expected a str, got {type(strings[i]).__name__}") for i in not_str]
+        failures += [(i, not_a_string_reason(strings[i])) for i in not_str]
         return out, sorted(failures)
 
     def _featurize_parallel(self, strings, out, bounds, n_jobs):
@@ -307,14 +320,54 @@ def check_memory(memory):
     return _sklearn_check_memory(memory)
 
 
-def _failure_message(failures, strings, name):
+def index_labels(X):
+    """The pandas index of ``X`` when it is not the default ``0..n-1``, else None.
+
+    Errors name the position of a bad row (the row of the output); a Series
+    or DataFrame cut out of a larger table also gets the label its user sees.
+    """
+    index = getattr(X, "index", None)
+    if index is None or not hasattr(X, "to_numpy"):
+        return None
+    # Runs only when a row has failed, so the comparison costs nothing otherwise.
+    if np.array_equal(np.asarray(index, dtype=object), np.arange(len(index))):
+        return None
+    return index
+
+
+def not_a_string_reason(value):
+    """Why a row that is not a str cannot be featurized, in words a user can act on."""
+    if value is None or _is_missing(value):
+        return f"missing value (expected a str, got {type(value).__name__})"
+    if isinstance(value, (bytes, bytearray)):
+        return "expected a str, got bytes; decode them first, e.g. value.decode('utf-8')"
+    return f"expected a str, got {type(value).__name__}"
+
+
+def _is_missing(value):
+    # NaN (float or NumPy), pandas.NA and NaT, without importing pandas here.
+    if isinstance(value, (float, np.floating)):
+        return bool(np.isnan(value))
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def _failure_message(failures, strings, name, labels=None, suggest_nan=True):
+    """The error of invalid rows: the first one by position (and pandas
+    index label, from :func:`index_labels`), its value and reason, and the
+    positions of a few others."""
     row, reason = failures[0]
-    message = f"{name} could not featurize row {row} ({strings[row]!r}): {reason}."
+    label = ""
+    if labels is not None:
+        value = labels[row]
+        if isinstance(value, np.generic):  # np.int64(9) -> 9, as the user wrote it
+            value = value.item()
+        label = f", index label {value!r}"
+    message = f"{name} could not featurize row {row} of X ({strings[row]!r}{label}): {reason}."
     if len(failures) > 1:
         others = ", ".join(str(i) for i, _ in failures[1:6])
         more = " ..." if len(failures) > 6 else ""
         message += f" {len(failures) - 1} more invalid row(s): {others}{more}."
-    return message + ' Pass errors="nan" to get NaN rows instead.'
+    return message + (' Pass errors="nan" to get NaN rows instead.' if suggest_nan else "")
 
 
 def invalid_parameter(caller, name, must_be, value, detail=""):

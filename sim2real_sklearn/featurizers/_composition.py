@@ -166,8 +166,9 @@ class CompositionFeaturizer(BaseFeaturizer):
     batch_size : int, default=None
         Rows per batch (``None``: about 4 batches per worker).
     errors : {"raise", "nan"}, default="raise"
-        Invalid formula (syntax, unknown element, zero amount): ``ValueError``
-        naming the row index and the formula, or an all-NaN row.
+        Invalid formula (syntax, unknown element, an amount that is zero,
+        negative or not finite, e.g. ``"Fe1e400"``): ``ValueError`` naming the
+        row index and the formula, or an all-NaN row.
     verbose : int, default=0
         joblib verbosity.
     memory : str, path or joblib.Memory, default=None
@@ -269,26 +270,72 @@ class CompositionFeaturizer(BaseFeaturizer):
 
 def _parse_formulas(strings):
     """Atomic fractions (n, 103) of each formula and the rows that failed."""
-    Composition, _ = _import_pymatgen()
     symbols, _, _ = _element_table()
     index = {symbol: i for i, symbol in enumerate(symbols)}
     fractions = np.zeros((len(strings), len(symbols)))
     failures = []
     for i, formula in enumerate(strings):
         try:
-            amounts = Composition(formula).get_el_amt_dict()
-        except Exception as exc:  # noqa: BLE001 - pymatgen raises ValueError, KeyError, ...
-            failures.append((i, f"pymatgen could not parse the formula: {exc}"))
+            amounts = _amounts(formula)
+        except ValueError as exc:
+            failures.append((i, str(exc)))
             continue
         unknown = [symbol for symbol in amounts if symbol not in index]
-        total = sum(amounts.values())
-        if unknown or not total > 0 or any(a < 0 for a in amounts.values()):
-            reason = f"unknown element(s) {unknown}" if unknown else "amounts must be positive"
-            failures.append((i, reason))
+        if unknown:
+            failures.append((i, f"unknown element(s) {unknown} (H to Lr have property data)"))
             continue
-        for symbol, amount in amounts.items():
-            fractions[i, index[symbol]] = amount / total
+        # Divide by the largest amount first: the sum of Fe1e308O1e308 would
+        # overflow to inf and make every fraction 0.
+        scaled = np.array(list(amounts.values())) / max(amounts.values())
+        row = scaled / scaled.sum()
+        if not (row > 0).all():
+            failures.append((i, "amounts too far apart for a float fraction: "
+                                f"{_format_amounts(amounts)}"))
+            continue
+        fractions[i, [index[symbol] for symbol in amounts]] = row
     return fractions, failures
+
+
+def _amounts(formula):
+    """``{element symbol: amount}`` of one formula, every amount finite and > 0.
+
+    pymatgen's ``Composition`` silently drops elements whose amount is below
+    1e-8 (``"Fe0O"``, ``"Fe1e-9O"``, even an unknown ``"Xx0"``) and keeps an
+    overflowed ``inf``; each would be a wrong row. So the amounts come from
+    pymatgen's formula parser before that filter, and are checked here.
+    Symbols are read as pymatgen reads them (``"D"`` is hydrogen).
+    """
+    Composition, _ = _import_pymatgen()
+    from pymatgen.core.periodic_table import Element, get_el_sp
+
+    try:
+        # The parser behind Composition(str), before its 1e-8 amount filter.
+        parsed = Composition._parse_formula(formula)
+    except Exception as exc:  # noqa: BLE001 - pymatgen raises ValueError, KeyError, ...
+        raise ValueError(f"pymatgen could not parse the formula: {exc}") from None
+    if not parsed:
+        raise ValueError("no element in the formula")
+    bad = {symbol: amount for symbol, amount in parsed.items()
+           if not (np.isfinite(amount) and amount > 0)}
+    if bad:
+        raise ValueError(f"amounts must be finite and > 0, got {_format_amounts(bad)}")
+    amounts = {}
+    for symbol, amount in parsed.items():
+        try:
+            element = get_el_sp(symbol)
+        except ValueError:
+            element = None
+        key = element.symbol if isinstance(element, Element) else symbol
+        amounts[key] = amounts.get(key, 0.0) + amount
+    return amounts
+
+
+def _format_amounts(amounts):
+    def describe(amount):
+        # "Fe1e400" reads as a number but is inf to a float; say so
+        return f"{amount!r} (too large for a float)" if amount == np.inf else repr(amount)
+
+    return ", ".join(f"{symbol}={describe(amount)}" for symbol, amount in amounts.items())
 
 
 def _weighted_statistics(fractions, values):
@@ -300,6 +347,11 @@ def _weighted_statistics(fractions, values):
     absent elements add an exact 0.0. A matrix product or a pairwise sum
     would group the terms differently with the batch's columns.
     """
+    if not len(values):
+        # no valid row in the batch, so no element: every statistic of every
+        # row is NaN (the failed rows are NaN anyway)
+        nan = np.full(len(fractions), np.nan)
+        return dict.fromkeys(STATISTICS, nan)
     present = fractions > 0
     mean = np.zeros(len(fractions))
     for j, value in enumerate(values):

@@ -42,7 +42,10 @@ _PLUMBING_DOC = """n_jobs : int, default=None
         Rows per batch (``None``: about 4 batches per worker).
     errors : {"raise", "nan"}, default="raise"
         Invalid SMILES: ``ValueError`` naming the row index and the SMILES, or
-        an all-NaN row.
+        an all-NaN row. Invalid: not a str (None, NaN, bytes, a number), empty
+        or blank, not parsed by RDKit, text after whitespace inside it (RDKit
+        would read it as a name), non-ASCII characters, or nothing but
+        connection points. Surrounding whitespace is ignored.
     verbose : int, default=0
         joblib verbosity.
     memory : str, path or joblib.Memory, default=None

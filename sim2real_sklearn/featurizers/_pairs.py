@@ -10,7 +10,9 @@ from ._base import (
     _failure_message,
     as_object_table,
     check_names,
+    index_labels,
     invalid_parameter,
+    not_a_string_reason,
     record_input_features,
 )
 
@@ -40,7 +42,9 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         What a row with an invalid component (or the wrong number of
         components) does: ``ValueError`` naming the row, the component and the
         string, or an all-NaN row. It overrides the components' own
-        ``errors``.
+        ``errors``. When every row is invalid, the package's featurizers still
+        give NaN rows; another transformer that cannot be fitted on zero rows
+        or does not tell its output width (``get_feature_names_out``) raises.
 
     Attributes
     ----------
@@ -101,10 +105,20 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         self._validate_params()
         columns, failures = self._split(X, reset=True)
         valid = _valid_rows(len(columns[0]), failures)
-        self.featurizers_ = [
-            clone(featurizer).fit(column[valid])
-            for featurizer, column in zip(self._component_featurizers(), columns)
-        ]
+        self.featurizers_ = []
+        for featurizer, column in zip(self._component_featurizers(), columns):
+            featurizer = clone(featurizer)
+            if isinstance(featurizer, BaseFeaturizer):
+                # Stateless (fit only checks the input's shape): fitted on every
+                # row, so that a fit on rows that are all invalid still gives
+                # NaN rows (errors="nan") or the row's error (errors="raise").
+                featurizer.fit(column)
+            elif valid.any():
+                featurizer.fit(column[valid])
+            else:
+                problem = "cannot be fitted on zero rows"
+                raise ValueError(self._no_valid_row_message(X, failures, featurizer, problem))
+            self.featurizers_.append(featurizer)
         return self
 
     def transform(self, X):
@@ -125,6 +139,9 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         valid = _valid_rows(n_rows, failures)
         blocks = []
         for prefix, featurizer, column in zip(self.prefixes, self.featurizers_, columns):
+            if not valid.any() and not _knows_its_width(featurizer):
+                problem = "does not tell its number of output columns (get_feature_names_out)"
+                raise ValueError(self._no_valid_row_message(X, failures, featurizer, problem))
             block, component_failures = _transform_component(featurizer, column[valid])
             rows = np.flatnonzero(valid)
             failures += [
@@ -137,7 +154,10 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         if failures:
             failures = sorted(failures)
             if self.errors == "raise":
-                raise ValueError(_failure_message(failures, self._row_strings(X), type(self).__name__))
+                raise ValueError(
+                    _failure_message(failures, self._row_values(X), type(self).__name__,
+                                     index_labels(X))
+                )
             out[[i for i, _ in failures]] = np.nan
         return out
 
@@ -216,25 +236,48 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
         columns = np.full((n_parts, len(strings)), "", dtype=object)
         failures = []
         for i, value in enumerate(strings):
-            parts = value.split(self.sep) if isinstance(value, str) else None
-            if parts is None or len(parts) != n_parts:
-                found = "not a str" if parts is None else f"{len(parts)} part(s)"
-                failures.append((i, f"expected {n_parts} components joined by {self.sep!r}, found {found}"))
+            if not isinstance(value, str):
+                failures.append((i, not_a_string_reason(value)))
+                continue
+            parts = value.split(self.sep)
+            if len(parts) != n_parts:
+                failures.append(
+                    (i, f"expected {n_parts} components joined by {self.sep!r}, "
+                        f"found {len(parts)} part(s)")
+                )
                 continue
             columns[:, i] = parts
         return list(columns), failures
 
-    def _row_strings(self, X):
+    def _row_values(self, X):
+        """Each row as the user gave it: the string, or the list of its columns."""
         table = as_object_table(X, "pairs")
         if table.shape[1] == 1:
             return table[:, 0]
-        return np.array([self.sep.join(map(str, row)) for row in table], dtype=object)
+        rows = np.empty(len(table), dtype=object)
+        rows[:] = [list(row) for row in table]
+        return rows
+
+    def _no_valid_row_message(self, X, failures, featurizer, problem):
+        # Raised whatever ``errors``: a transformer that is not one of ours may
+        # need rows to be fitted, and NaN rows need the width of its output.
+        first = _failure_message(sorted(failures), self._row_values(X), type(self).__name__,
+                                 index_labels(X), suggest_nan=False)
+        return f"Every row of X is invalid and {type(featurizer).__name__} {problem}. {first}"
 
 
 def _valid_rows(n_rows, failures):
     valid = np.ones(n_rows, dtype=bool)
     valid[[i for i, _ in failures]] = False
     return valid
+
+
+def _knows_its_width(featurizer):
+    try:
+        featurizer.get_feature_names_out()
+    except Exception:  # noqa: BLE001 - not implemented, not fitted, or needs input names
+        return False
+    return True
 
 
 def _transform_component(featurizer, column):

@@ -27,6 +27,9 @@ choices, shared by every molecule featurizer through ``connection_points=``:
 
 Molecules without connection points (solvents, small molecules) are the same
 in every mode, so one featurizer serves both columns of a polymer-solvent pair.
+A SMILES made of connection points only (``*``, ``[*]``, ``**``, ``*.*``, or
+only placeholders) or with a connection point bonded to nothing is invalid in
+every mode: there is no molecule to describe.
 
 The ring closure of ``"cyclic"`` (:func:`cyclic_oligomer`) is also how
 :func:`sim2real_sklearn.datasets.polymer_groups` recognises one polymer
@@ -92,8 +95,10 @@ def mol_from_repeat_unit(
     InvalidParameterError
         A ``ValueError`` naming the parameter, when one is invalid.
     ValueError
-        When the SMILES cannot be parsed (with RDKit's reason) or, in cyclic
-        mode, the repeat unit does not have exactly two connection points.
+        When the SMILES is empty, cannot be parsed (with RDKit's reason), has
+        text after whitespace inside it or non-ASCII characters, has no atom
+        besides connection points or, in cyclic mode, does not have exactly
+        two connection points.
 
     Examples
     --------
@@ -129,11 +134,29 @@ class RepeatUnitParser:
         )
 
     def __call__(self, smiles):
-        mol = Chem.MolFromSmiles(smiles)
+        # Surrounding whitespace (a trailing newline read from a file) is
+        # harmless; an empty string would parse to a molecule without atoms,
+        # i.e. an all-zero row that looks like data.
+        smiles = smiles.strip()
+        if not smiles:
+            raise ValueError("empty SMILES")
+        if not smiles.isascii():
+            # RDKit stops at some of them: "CCé" would silently be ethane.
+            position, char = next((i, c) for i, c in enumerate(smiles) if not c.isascii())
+            raise ValueError(f"non-ASCII character {char!r} at position {position}: SMILES are "
+                             "ASCII (was the file read with the wrong encoding?)")
+        mol = Chem.MolFromSmiles(smiles, _SMILES_PARAMS)
         if mol is None:
             raise ValueError(_parse_failure_reason(smiles))
-        if self._placeholder_symbols and any(s in smiles for s in self._placeholder_symbols):
+        if not mol.GetNumAtoms():
+            raise ValueError("no atoms in the SMILES")
+        has_placeholders = bool(self._placeholder_symbols) and any(
+            s in smiles for s in self._placeholder_symbols
+        )
+        if has_placeholders:
             mol = _placeholders_to_dummies(mol, self.placeholder_numbers)
+        if has_placeholders or "*" in smiles:
+            _check_connection_points(mol)
         if self.connection_points == "dummy" or not _has_dummy(mol, smiles):
             return mol
         if self.connection_points == "hydrogen":
@@ -174,11 +197,25 @@ def _atomic_numbers(symbols):
         return None
 
 
+def _smiles_parser_params():
+    params = Chem.SmilesParserParams()
+    # By default RDKit reads text after whitespace as the molecule's name:
+    # "CC O" would silently become ethane. CXSMILES extensions ("*CC* |$_R1$|")
+    # are still read.
+    params.parseName = False
+    return params
+
+
+_SMILES_PARAMS = _smiles_parser_params()
+
+
 def _parse_failure_reason(smiles):
     # MolFromSmiles only logs why it failed; re-parse without sanitizing to get
     # the reason as an exception message. Runs only for invalid rows.
-    if not smiles.strip():
-        return "empty SMILES"
+    head, *rest = smiles.split(maxsplit=1)
+    if rest and Chem.MolFromSmiles(head, _SMILES_PARAMS) is not None:
+        return (f"whitespace inside the SMILES: RDKit would read only {head!r} and take "
+                f"{rest[0]!r} as a name")
     raw = Chem.MolFromSmiles(smiles, sanitize=False)
     if raw is None:
         return "SMILES syntax error"
@@ -187,6 +224,17 @@ def _parse_failure_reason(smiles):
     except Exception as exc:  # RDKit raises several sanitization exception types
         return f"RDKit sanitization failed: {exc}"
     return "RDKit could not parse the SMILES"
+
+
+def _check_connection_points(mol):
+    """Refuse a SMILES whose only atoms are connection points, or a connection
+    point bonded to nothing: no molecule to featurize, and in every mode the
+    row would be a lone dummy atom (or hydrogen) that looks like data."""
+    dummies = [atom for atom in mol.GetAtoms() if atom.GetAtomicNum() == 0]
+    if len(dummies) == mol.GetNumAtoms():
+        raise ValueError("no atoms besides connection points")
+    if any(atom.GetDegree() == 0 for atom in dummies):
+        raise ValueError("a connection point bonded to no atom")
 
 
 def _has_dummy(mol, smiles):
