@@ -152,14 +152,20 @@ def as_float_array(value, name):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", np.exceptions.ComplexWarning)
+            if hasattr(value, "to_numpy"):  # pandas: pd.NA of nullable dtypes becomes NaN
+                return value.to_numpy(dtype=np.float64, na_value=np.nan)
             return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError, np.exceptions.ComplexWarning) as exc:
         _raise_at_first_non_number(value, name, exc)
 
 
 def _raise_at_first_non_number(value, name, original):
+    import pandas as pd
+
     cells = np.asarray(value, dtype=object)
     for index in np.ndindex(cells.shape):  # slow, but only on the way to an error
+        if cells[index] is pd.NA:
+            continue  # a missing value, not text: the finiteness check names it
         try:
             float(cells[index])
         except (TypeError, ValueError) as exc:

@@ -498,3 +498,52 @@ def test_a_constant_target_is_learned_not_refused():
     np.testing.assert_allclose(direct.predict(X), 2.5, atol=0.2)
     transfer = fit(y=np.full(20, 2.5), X_source=X_SRC, y_source=np.full(40, 1.0))
     assert np.isfinite(transfer.predict(X)).all()
+
+
+PANDAS_DTYPES = {
+    "Int64": lambda v: pd.array(np.round(v * 10).astype(int), dtype="Int64"),
+    "Float64": lambda v: pd.array(v, dtype="Float64"),
+    "category": lambda v: pd.Categorical(np.round(v, 1)),
+    "string": lambda v: pd.array([repr(float(x)) for x in v], dtype="string"),
+    "boolean": lambda v: pd.array(v > 0, dtype="boolean"),
+}
+
+
+@pytest.mark.parametrize("dtype", PANDAS_DTYPES)
+def test_pandas_extension_dtypes_are_numbers_as_for_scikit_learn(dtype):
+    # Ridge accepts these frames; so does every entry point of the package, with
+    # the same numbers as the float64 frame.
+    convert = PANDAS_DTYPES[dtype]
+    frame = pd.DataFrame({f"x{j}": convert(X[:, j]) for j in range(3)})
+    floats = frame.astype("float64")
+    y = pd.Series(convert(Y)) if dtype != "boolean" else Y
+    y_float = np.asarray(y, dtype=float)
+    np.testing.assert_array_equal(fit(X_=frame, y=y).predict(floats),
+                                  fit(X_=floats, y=y_float).predict(floats))
+    frame_src = pd.DataFrame({f"x{j}": convert(X_SRC[:, j]) for j in range(3)})
+    np.testing.assert_array_equal(
+        curve(X_sim=frame_src, X_exp=frame, y_exp=y).scores,
+        curve(X_sim=frame_src.astype("float64"), X_exp=floats, y_exp=y_float).scores)
+
+
+def test_a_missing_value_in_a_nullable_column_is_named_by_row_and_column():
+    frame = pd.DataFrame({f"x{j}": pd.array(np.round(X[:, j] * 10).astype(int), dtype="Int64")
+                          for j in range(3)})
+    frame.loc[7, "x2"] = pd.NA
+    with pytest.raises(ValueError, match=r"Input X contains NaN at row 7, column 2"):
+        fit(X_=frame)
+    with pytest.raises(ValueError, match=r"Input X_exp contains NaN at row 7, column 2"):
+        curve(X_exp=frame)
+
+
+def test_numbers_written_as_text_in_the_targets_are_numbers():
+    as_text = np.array([repr(float(v)) for v in Y], dtype=object)
+    np.testing.assert_array_equal(curve(y_exp=as_text).scores, curve().scores)
+    np.testing.assert_array_equal(fit(y=as_text).predict(X), fit().predict(X))
+
+
+def test_a_study_scored_with_r2_is_not_fitted_as_if_it_were_an_error():
+    result = curve(scoring="r2", source_sizes=[5, 10, 20, 40], n_trials=3)
+    assert result.greater_is_better
+    with pytest.raises(ValueError, match="grow with quality.*1 - result.scores"):
+        result.fit_power_law()

@@ -226,6 +226,7 @@ class ScalingCurveResult:
         """
         from ._power_law import PowerLaw
 
+        _check_scores_are_errors(self)
         kwargs.setdefault("random_state", self.random_state)
         positive = self.source_sizes > 0
         return PowerLaw(confidence=confidence, **kwargs).fit(
@@ -272,6 +273,7 @@ class ScalingCurveResult:
                 "fit_baseline_law needs the direct-learning error at several experimental "
                 "sizes: run scaling_curve with target_sizes=[...]."
             )
+        _check_scores_are_errors(self)
         kwargs.setdefault("random_state", self.random_state)
         return PowerLaw(confidence=confidence, **kwargs).fit(
             self.target_sizes, self.grid_baseline_scores
@@ -321,6 +323,7 @@ class ScalingCurveResult:
                 "fit_group_laws needs the error per group of test materials: run "
                 "scaling_curve with score_groups=[...]."
             )
+        _check_scores_are_errors(self)
         kwargs.setdefault("random_state", self.random_state)
         positive = self.source_sizes > 0
         return {
@@ -372,6 +375,7 @@ class ScalingCurveResult:
                 "fit_two_way_law needs the error at several experimental sizes: run "
                 "scaling_curve with target_sizes=[...]."
             )
+        _check_scores_are_errors(self)
         kwargs.setdefault("random_state", self.random_state)
         positive = self.source_sizes > 0
         return TwoWayPowerLaw(confidence=confidence, **kwargs).fit(
@@ -506,3 +510,16 @@ class ScalingCurveResult:
 def _json_scalar(value):
     """A NumPy scalar as the plain Python value JSON and dict keys expect."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_scores_are_errors(result):
+    """Laws are fitted to errors, which fall as data grow; refuse scores that grow instead."""
+    if getattr(result, "greater_is_better", False):
+        raise ValueError(
+            f"The scores of this study ({result.scoring!r}) grow with quality, but a scaling "
+            "law is fitted to an error that falls with more data. Run the study with an "
+            "error scorer (scoring='neg_mean_absolute_error' or "
+            "'neg_root_mean_squared_error'), or fit PowerLaw yourself on an error made "
+            "from these scores, e.g. PowerLaw().fit(result.source_sizes, 1 - result.scores) "
+            "for r2."
+        )
