@@ -1,7 +1,11 @@
 """Data sets: the synthetic Sim2Real generator and the public data loaders."""
 
 import hashlib
+import http.server
 import re
+import threading
+import time
+from urllib.parse import urlsplit
 
 import numpy as np
 import pandas as pd
@@ -19,6 +23,7 @@ from sim2real_sklearn.datasets import (
     make_sim2real_regression,
     polymer_groups,
 )
+from sim2real_sklearn.datasets import _base
 from sim2real_sklearn.datasets._base import _fetch_file
 
 
@@ -160,52 +165,175 @@ def test_data_home_precedence(tmp_path, monkeypatch):
     assert (tmp_path / "sim2real_data").is_dir()
 
 
-NAME = "polymer_refractive_index_exp.csv"  # the smallest file
+def test_users_download_from_the_pinned_urls():
+    for entry in DATA_FILES.values():
+        assert _base._source_url(entry) == entry["url"]
+
+
+# --- download, against a local HTTP server ---------------------------------------
+# The download code runs for real (urllib, the temporary file, the checks),
+# against files this module writes and serves on 127.0.0.1: no internet, no
+# shared data. The server stands in for raw.githubusercontent.com through the
+# private _base._URL_BASE.
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    """Serves ``server.files``: URL path -> (body, how), how being "whole",
+    "cut" (the connection drops after a third) or "stall" (10 bytes, then
+    silence); 404 for any other path."""
+
+    def do_GET(self):
+        self.server.requests.append(self.path)
+        if self.path not in self.server.files:
+            self.send_error(404, "File not found")
+            return
+        body, how = self.server.files[self.path]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if how == "whole":
+            self.wfile.write(body)
+        elif how == "cut":
+            self.wfile.write(body[: len(body) // 3])
+            self.close_connection = True
+        elif how == "stall":
+            self.wfile.write(body[:10])
+            self.wfile.flush()
+            time.sleep(2)
+
+    def log_message(self, *args):  # no access log on stderr
+        pass
+
+
+class LocalMirror:
+    """A local stand-in for raw.githubusercontent.com (see the ``mirror`` fixture)."""
+
+    def __init__(self, server, monkeypatch):
+        self.server = server
+        self.monkeypatch = monkeypatch
+
+    @property
+    def requests(self):
+        """URL paths requested so far."""
+        return self.server.requests
+
+    def serve(self, url, content, how="whole"):
+        """Serve ``content`` at the path of a pinned ``url``."""
+        self.server.files[urlsplit(url).path] = (content, how)
+
+    def publish(self, name, content, how="whole", sha256=None):
+        """Register ``name`` in DATA_FILES with the SHA-256 of ``content``
+        (or ``sha256``), serve it, and return the URL the loaders will use."""
+        url = f"{_base._GITHUB}/test-owner/test-repo/{'0' * 40}/data/{name}"
+        entry = {"url": url, "sha256": sha256 or hashlib.sha256(content).hexdigest(),
+                 "license": "MIT", "kind": "experiment"}
+        self.monkeypatch.setitem(DATA_FILES, name, entry)
+        self.serve(url, content, how)
+        return _base._source_url(entry)
 
 
 @pytest.fixture
-def remote(tmp_path, shared_data_home, monkeypatch):
-    """A temporary copy of a data file served from a file:// URL."""
-    served = tmp_path / "remote" / NAME
-    served.parent.mkdir()
-    served.write_bytes((shared_data_home / NAME).read_bytes())
-    monkeypatch.setitem(DATA_FILES[NAME], "url", served.as_uri())
-    return served
+def mirror(monkeypatch):
+    """A local HTTP server (127.0.0.1, a free port) that the loaders download from."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
+    server.files, server.requests = {}, []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    monkeypatch.setattr(_base, "_URL_BASE", f"http://127.0.0.1:{server.server_port}")
+    # A proxy from the environment (or one that simulates no internet) must
+    # not see the requests to this machine.
+    for variable in ("no_proxy", "NO_PROXY"):
+        monkeypatch.setenv(variable, "127.0.0.1,localhost")
+    yield LocalMirror(server, monkeypatch)
+    server.shutdown()
+    server.server_close()
+    thread.join()
 
 
-def test_missing_file_is_downloaded_and_verified(remote, tmp_path):
-    home = tmp_path / "home"
-    path = _fetch_file(NAME, home)
-    assert path == home / NAME
-    assert path.read_bytes() == remote.read_bytes()
-    assert sorted(p.name for p in home.iterdir()) == [NAME]  # no temp files
+NAME = "tiny.csv"
+CONTENT = b"smiles,value\n*CC*,1.5\n*CC(*)C,1.49\n" * 50
 
 
-def test_download_with_wrong_checksum_leaves_no_file(remote, tmp_path):
-    remote.write_bytes(remote.read_bytes() + b"tampered\n")
-    home = tmp_path / "home"
-    with pytest.raises(OSError, match=f"{NAME}.*SHA-256.*discarded"):
-        _fetch_file(NAME, home)
-    assert list(home.iterdir()) == []
+def test_missing_file_is_downloaded_into_an_empty_data_home(mirror, tmp_path, monkeypatch):
+    home = tmp_path / "home"  # does not exist yet
+    monkeypatch.setenv("SIM2REAL_DATA", str(home))
+    mirror.publish(NAME, CONTENT)
+    path = _fetch_file(NAME)
+    assert path == home / NAME and path.read_bytes() == CONTENT
+    assert sorted(p.name for p in home.iterdir()) == [NAME]  # no temporary file left
+    assert _fetch_file(NAME) == path  # from the cache: no second request
+    assert len(mirror.requests) == 1
 
 
-def test_offline_download_says_where_to_put_the_file(tmp_path, monkeypatch):
-    missing = (tmp_path / "nowhere" / NAME).as_uri()
-    monkeypatch.setitem(DATA_FILES[NAME], "url", missing)
-    home = tmp_path / "home"
-    with pytest.raises(ConnectionError, match=f"could not download {NAME} from "
-                       f"{re.escape(missing)}.*SIM2REAL_DATA"):
-        _fetch_file(NAME, home)
-    assert list(home.iterdir()) == []
+def test_loader_downloads_its_pinned_path(mirror, tmp_path, monkeypatch):
+    # A loader end to end, from the path of its pinned URL (owner, repository,
+    # commit, file), with a small stand-in for the real table.
+    table = b"smiles,density,density_std\n*CC*,0.85,0.01\n*CC(*)C,0.9,0.02\n"
+    name = "radonpy_PI1070.csv"
+    pinned = DATA_FILES[name]["url"]
+    monkeypatch.setitem(DATA_FILES, name, {**DATA_FILES[name],
+                                           "sha256": hashlib.sha256(table).hexdigest()})
+    mirror.serve(pinned, table)
+    radonpy = fetch_radonpy(data_home=tmp_path)
+    assert mirror.requests == [urlsplit(pinned).path]
+    assert list(radonpy.smiles) == ["*CC*", "*CC(*)C"] and radonpy.property_names == ["density"]
+    assert (tmp_path / name).read_bytes() == table
+
+
+def test_download_with_wrong_checksum_leaves_no_file(mirror, tmp_path):
+    url = mirror.publish(NAME, CONTENT, sha256="0" * 64)
+    actual = hashlib.sha256(CONTENT).hexdigest()
+    with pytest.raises(OSError, match=f"Downloaded {NAME} from {re.escape(url)} has SHA-256 "
+                       f"{actual}, expected 0{{64}}; the file was discarded"):
+        _fetch_file(NAME, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_interrupted_download_leaves_no_file_and_says_so(mirror, tmp_path):
+    # Once reported as a checksum mismatch, as if the file had been tampered with.
+    url = mirror.publish(NAME, CONTENT, how="cut")
+    with pytest.raises(ConnectionError, match=(
+            f"could not download {NAME} from {re.escape(url)}: the connection closed after "
+            rf"{len(CONTENT) // 3} of {len(CONTENT)} bytes \(interrupted download\)")):
+        _fetch_file(NAME, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_stalled_download_times_out_and_leaves_no_file(mirror, tmp_path, monkeypatch):
+    monkeypatch.setattr(_base, "_TIMEOUT", 0.3)
+    url = mirror.publish(NAME, CONTENT, how="stall")
+    with pytest.raises(ConnectionError, match=f"could not download {NAME} from {re.escape(url)}: "
+                                              ".*timed out"):
+        _fetch_file(NAME, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_server_error_names_the_file_the_url_and_the_way_out(mirror, tmp_path):
+    url = mirror.publish(NAME, CONTENT)
+    mirror.server.files.clear()  # registered, but the server answers 404
+    with pytest.raises(ConnectionError, match=(
+            f"could not download {NAME} from {re.escape(url)}: HTTP Error 404: File not found; "
+            f"put the file in {re.escape(str(tmp_path))} or set SIM2REAL_DATA")):
+        _fetch_file(NAME, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_download_when_asked_not_to_says_where_from(mirror, tmp_path):
+    url = mirror.publish(NAME, CONTENT)
+    with pytest.raises(OSError, match=f"download_if_missing=False. Download it from {re.escape(url)}"):
+        _fetch_file(NAME, tmp_path, download_if_missing=False)
+    assert mirror.requests == [] and list(tmp_path.iterdir()) == []
 
 
 def test_corrupted_cached_file_is_refused(tmp_path):
-    (tmp_path / NAME).write_text("not the data\n")
-    expected = DATA_FILES[NAME]["sha256"]
+    name = "polymer_refractive_index_exp.csv"
+    (tmp_path / name).write_text("not the data\n")
+    expected = DATA_FILES[name]["sha256"]
     actual = hashlib.sha256(b"not the data\n").hexdigest()
-    with pytest.raises(OSError, match=f"{NAME} has SHA-256 {actual}, "
+    with pytest.raises(OSError, match=f"{name} has SHA-256 {actual}, "
                        f"expected {expected}"):
-        _fetch_file(NAME, tmp_path)
+        _fetch_file(name, tmp_path)
 
 
 def test_no_download_when_asked_not_to(tmp_path):
@@ -297,6 +425,7 @@ def test_refractive_index_as_arrays(refractive_index):
     assert "BSD-3-Clause" in ri.DESCR and "MIT" in ri.DESCR
 
 
+@pytest.mark.needs_public_data("radonpy_PI1070.csv")
 def test_radonpy_table():
     radonpy = fetch_radonpy()
     assert radonpy.frame.shape[0] == 1077
@@ -343,6 +472,7 @@ def test_chi_polymer_classes(chi):
     assert set(chi.source_polymer_class.dropna()) <= set(chi.polymer_class)
 
 
+@pytest.mark.needs_public_data("chi_experimental.csv", "chi_cosmo_rs.csv")
 def test_chi_as_arrays():
     chi = fetch_flory_huggins_chi()
     assert chi.data.dtype == object and chi.data.shape == (1190, 5)

@@ -7,6 +7,7 @@ corrupted or edited copy is never used silently.
 """
 
 import hashlib
+import http.client
 import os
 import tempfile
 from pathlib import Path
@@ -15,6 +16,15 @@ from urllib.request import urlopen
 import numpy as np
 
 _GITHUB = "https://raw.githubusercontent.com"
+
+#: Where the pinned files are downloaded from: each ``DATA_FILES`` URL with
+#: its ``_GITHUB`` prefix replaced by this. Users get the pinned URLs; tests
+#: point it at a local HTTP server, so that the download code is exercised
+#: without the internet.
+_URL_BASE = _GITHUB
+
+#: Seconds without data before a download is abandoned.
+_TIMEOUT = 60
 
 #: The public files the loaders read: local file name -> where it comes from.
 #: URLs are pinned to a commit so that the SHA-256 can never drift.
@@ -110,13 +120,22 @@ def _fetch_file(name, data_home=None, download_if_missing=True):
     if path.exists():
         _check_sha256(path, entry["sha256"], what=f"Cached file {path}")
         return path
+    url = _source_url(entry)
     if not download_if_missing:
         raise OSError(
             f"{name} is not in the data home {data_home} and "
             "download_if_missing=False. Download it from "
-            f"{entry['url']} into that folder, or set {DATA_HOME_ENV}.")
-    _download(entry["url"], path, entry["sha256"])
+            f"{url} into that folder, or set {DATA_HOME_ENV}.")
+    _download(url, path, entry["sha256"])
     return path
+
+
+def _source_url(entry):
+    """The URL a ``DATA_FILES`` entry is downloaded from (see ``_URL_BASE``)."""
+    url = entry["url"]
+    if url.startswith(_GITHUB + "/"):
+        return _URL_BASE + url[len(_GITHUB):]
+    return url
 
 
 def _download(url, path, sha256):
@@ -126,13 +145,26 @@ def _download(url, path, sha256):
         digest = hashlib.sha256()
         with os.fdopen(fd, "wb") as out:
             try:
-                with urlopen(url, timeout=60) as response:
+                with urlopen(url, timeout=_TIMEOUT) as response:
+                    expected = response.headers.get("Content-Length")
+                    received = 0
                     for block in iter(lambda: response.read(_CHUNK), b""):
                         digest.update(block)
                         out.write(block)
-            except OSError as exc:  # URLError, timeouts, refused connections
+                        received += len(block)
+                # http.client returns a short body without an error when the
+                # connection drops: compare with the announced length, or the
+                # user would be told the file was tampered with.
+                if expected is not None and expected.isdigit() and received != int(expected):
+                    raise ConnectionResetError(
+                        f"the connection closed after {received} of {expected} "
+                        "bytes (interrupted download)")
+            except (OSError, http.client.HTTPException) as exc:
+                # URLError and HTTPError (404...), timeouts, refused or dropped
+                # connections, a body cut short
+                reason = str(exc) or type(exc).__name__
                 raise ConnectionError(
-                    f"could not download {path.name} from {url}: {exc}; put "
+                    f"could not download {path.name} from {url}: {reason}; put "
                     f"the file in {path.parent} or set {DATA_HOME_ENV} to a "
                     "folder that holds it.") from exc
         if digest.hexdigest() != sha256:
