@@ -38,11 +38,14 @@ def pytest_configure(config):
     )
 
 
-def pytest_runtest_setup(item):
-    for marker in item.iter_markers("needs_public_data"):
-        missing = missing_public_data(marker.args)
-        if missing:
-            pytest.skip(_skip_reason(missing))
+def pytest_collection_modifyitems(config, items):
+    # A skip marker rather than pytest.skip at setup: the report then points
+    # at the test, not at this file.
+    for item in items:
+        for marker in item.iter_markers("needs_public_data"):
+            missing = missing_public_data(marker.args)
+            if missing:
+                item.add_marker(pytest.mark.skip(reason=_skip_reason(missing)))
 
 
 @pytest.fixture(scope="session")
