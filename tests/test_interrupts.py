@@ -86,6 +86,18 @@ def test_ctrl_c_during_training_stops_the_fit_and_keeps_the_model(phase, sigint_
     np.testing.assert_array_equal(again.predict(X), uninterrupted)
 
 
+def test_ctrl_c_is_told_apart_from_early_stopping(sigint_at_epoch):
+    # skorch's EarlyStopping also stops training with a KeyboardInterrupt: that one
+    # ends the phase normally, a real Ctrl-C does not.
+    model = tiny(early_stopping=True, n_iter_no_change=2, finetune_epochs=200,
+                 finetune_lr=0.05)
+    stopped = fit(model)
+    assert len(stopped.finetune_history_) < 200
+    sigint_at_epoch("fine-tuning", epoch=2)
+    with pytest.raises(KeyboardInterrupt):
+        fit(tiny(early_stopping=True, n_iter_no_change=50))
+
+
 def test_ctrl_c_during_a_checkpoint_write_leaves_no_half_cell(tmp_path, monkeypatch):
     X_sim, y_sim, X_exp, y_exp = make_sim2real_regression(
         n_source=200, n_target=40, n_features=5, random_state=0)

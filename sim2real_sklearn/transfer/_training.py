@@ -115,9 +115,20 @@ class _TensorNet(NeuralNet):
         if not self.initialized_:
             self.initialize()
         self.notify("on_train_begin", X=X, y=y)
-        self.fit_loop(X, y, _routing_method="partial_fit", **fit_params)
+        try:
+            self.fit_loop(X, y, _routing_method="partial_fit", **fit_params)
+        except KeyboardInterrupt:
+            # skorch's EarlyStopping stops training by raising KeyboardInterrupt too;
+            # only that one, recognised by its exhausted patience, ends training normally.
+            if not self._stopped_early():
+                raise
         self.notify("on_train_end", X=X, y=y)
         return self
+
+    def _stopped_early(self):
+        return any(isinstance(callback, EarlyStopping)
+                   and getattr(callback, "misses_", 0) >= callback.patience
+                   for _, callback in self.callbacks_)
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
         if iterator is None:
