@@ -143,6 +143,8 @@ CASES = [
           ("memory", 3, TypeError),
       ]],
     # -- FitOnSource ----------------------------------------------------------
+    case("FitOnSource", "not-a-transformer", lambda: FitOnSource("StandardScaler").fit(X),
+         TypeError, "The 'transformer' parameter of FitOnSource must be an object implementing"),
     case("FitOnSource", "inf-in-X_source",
          lambda: FitOnSource(StandardScaler()).fit(X, X_source=with_value(X_SRC, (1, 1), np.inf)),
          ValueError, "Input X contains infinity"),

@@ -4,6 +4,7 @@ import sklearn
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.pipeline import make_pipeline
 from sklearn.utils import get_tags
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import unwrap_source
@@ -89,10 +90,13 @@ class FitOnSource(TransformerMixin, BaseEstimator):
 
     __metadata_request__fit = {"X_source": True}
 
+    _parameter_constraints = {"transformer": [HasMethods(["fit", "transform"])]}
+
     def __init__(self, transformer):
         self.transformer = transformer
 
     def fit(self, X, y=None, *, X_source=None):
+        self._validate_params()
         X_source = unwrap_source(X_source, "X_source")
         self.fitted_on_source_ = X_source is not None
         self.transformer_ = clone(self.transformer).fit(X if X_source is None else X_source)
