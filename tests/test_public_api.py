@@ -4,6 +4,7 @@ import ast
 import doctest
 import importlib
 import pkgutil
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,15 @@ def test_no_import_runs_back_up_to_a_package_init(path):
         else:
             target = module
         assert target not in ancestors, f"{path.relative_to(PACKAGE_DIR)} imports from {target}"
+
+
+def test_every_import_in_the_readme_works():
+    # The README's examples are what users copy: their import paths must keep working.
+    readme = (PACKAGE_DIR.parent / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, flags=re.S)
+    statements = [node for block in blocks for node in ast.parse(block).body
+                  if isinstance(node, (ast.Import, ast.ImportFrom))
+                  and (getattr(node, "module", None) or node.names[0].name).startswith("sim2real")]
+    assert statements
+    for node in statements:
+        exec(compile(ast.Module([node], []), "README.md", "exec"), {})
