@@ -319,3 +319,87 @@ def test_training_synchronises_with_the_device_once_per_epoch_not_per_batch(monk
                       finetune_batch_size=8, random_state=0).fit(Xt, yt, X_source=Xs, y_source=ys)
     batches = epochs * (640 // 8) + epochs * (64 // 8)  # 440 batches in all
     assert calls["n"] <= 4 * (2 * epochs) < batches
+
+
+# -- the fine-tuning recipe ------------------------------------------------------------
+
+
+def test_an_l1_loss_learns_the_median_and_mse_the_mean():
+    # Eight measurements of 0 and two outliers of 100: the absolute error is
+    # smallest at the median, the squared error at the mean (20).
+    X = np.zeros((10, 2))
+    y = np.array([0.0] * 8 + [100.0] * 2)
+    fitted = {loss: Sim2RealRegressor((4,), loss=loss, finetune_epochs=400, finetune_lr=3e-2,
+                                      finetune_batch_size=10, random_state=0).fit(X, y)
+              for loss in ("mse", "l1", "huber")}
+    assert fitted["mse"].predict(X[:1])[0] == pytest.approx(20.0, abs=2.0)
+    assert abs(fitted["l1"].predict(X[:1])[0]) < 2.0
+    assert 0.5 < fitted["huber"].predict(X[:1])[0] < 15.0  # in between, nearer the median
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "onecycle"])
+def test_a_learning_rate_schedule_is_followed(schedule):
+    Xs, ys, Xt, yt, _, _ = sim2real_data(n_source=200)
+    model = Sim2RealRegressor((8,), pretrain_epochs=2, finetune_epochs=20, finetune_lr=1e-2,
+                              finetune_lr_schedule=schedule, random_state=0)
+    model.fit(Xt, yt, X_source=Xs, y_source=ys)
+    if schedule == "cosine":  # epoch by epoch, from the learning rate down toward 0, never up
+        lrs = [epoch["event_lr"] for epoch in model.net_.history]
+        assert len(lrs) == 20 and lrs[0] == pytest.approx(1e-2) and lrs[-1] < 1e-3
+        assert all(b <= a + 1e-12 for a, b in zip(lrs, lrs[1:]))
+    else:  # batch by batch, up to the learning rate near 30% of the steps, then down
+        lrs = [batch["event_lr"] for epoch in model.net_.history for batch in epoch["batches"]]
+        assert len(lrs) == 20 * 2  # 40 rows: batches of 32 and 8
+        peak = int(np.argmax(lrs))
+        assert lrs[peak] == pytest.approx(1e-2, rel=0.05)
+        assert 0.2 < peak / len(lrs) < 0.4 and lrs[0] < 1e-3 and lrs[-1] < 1e-4
+
+
+def body_change(model, Xs, ys):
+    state = pretrained_state(model, Xs, ys)
+    after = model.net_.module_.state_dict()
+    return {k: float(np.abs(after[k].numpy() - state[k]).max())
+            for k in after if k.startswith("body.")}
+
+
+def test_a_lower_body_learning_rate_moves_the_body_less():
+    Xs, ys, Xt, yt, _, _ = sim2real_data(n_source=300)
+    base = dict(**{**FAST, "pretrain_epochs": 3}, random_state=0)
+    same = Sim2RealRegressor(**base).fit(Xt, yt, X_source=Xs, y_source=ys)
+    slow = Sim2RealRegressor(**base, body_lr_ratio=0.01).fit(Xt, yt, X_source=Xs, y_source=ys)
+    moved, barely = body_change(same, Xs, ys), body_change(slow, Xs, ys)
+    assert all(barely[k] < 0.05 * moved[k] for k in moved)
+    # the head learns at the full rate in both
+    assert slow.finetune_history_[-1]["train_loss"] < slow.finetune_history_[0]["train_loss"]
+
+
+def test_partial_freezing_keeps_the_first_layers_as_pretrained():
+    Xs, ys, Xt, yt, _, _ = sim2real_data(n_source=300)
+    model = Sim2RealRegressor(**{**FAST, "pretrain_epochs": 3}, batch_norm=True, freeze_layers=1,
+                              random_state=0).fit(Xt, yt, X_source=Xs, y_source=ys)
+    change = body_change(model, Xs, ys)
+    # layer 0 (Linear) and its BatchNorm (layer 1), statistics included, are as pretrained
+    frozen = [k for k in change if k.startswith(("body.layers.0.", "body.layers.1."))]
+    assert {"body.layers.1.running_mean", "body.layers.0.weight"} <= set(frozen)
+    assert all(change[k] == 0.0 for k in frozen)
+    assert change["body.layers.3.weight"] > 0  # the second Linear layer learned
+
+
+def test_l2sp_keeps_the_body_near_the_pretrained_weights():
+    Xs, ys, Xt, yt, _, _ = sim2real_data(n_source=300)
+    base = dict(**{**FAST, "pretrain_epochs": 3}, random_state=0)
+    free = body_change(Sim2RealRegressor(**base).fit(Xt, yt, X_source=Xs, y_source=ys), Xs, ys)
+    tied = body_change(Sim2RealRegressor(**base, l2sp=100.0).fit(Xt, yt, X_source=Xs, y_source=ys),
+                       Xs, ys)
+    assert sum(tied.values()) < 0.3 * sum(free.values())
+
+
+def test_recipe_settings_do_not_invalidate_the_cached_pretraining(tmp_path):
+    Xs, ys, Xt, yt, _, _ = sim2real_data(n_source=200)
+    base = dict(hidden_layer_sizes=(8,), pretrain_epochs=2, finetune_epochs=2, random_state=0,
+                memory=str(tmp_path))
+    Sim2RealRegressor(**base).fit(Xt, yt, X_source=Xs, y_source=ys)
+    for recipe in (dict(loss="l1"), dict(body_lr_ratio=0.1), dict(l2sp=1.0), dict(freeze_layers=1),
+                   dict(finetune_lr_schedule="cosine")):
+        model = Sim2RealRegressor(**base, **recipe).fit(Xt, yt, X_source=Xs, y_source=ys)
+        assert model.pretrain_from_cache_, recipe

@@ -21,7 +21,7 @@ import torch
 from sklearn.base import BaseEstimator
 from torch import nn
 
-from ._networks import MaskedMSELoss, Sim2RealNetwork
+from ._networks import MaskedLoss, Sim2RealNetwork
 from ._regressor import Sim2RealRegressor
 from ._training import _make_net
 
@@ -144,8 +144,8 @@ class Encoder:
         # but keep the rebuilt net configured like the saved one.
         params = net.get_params(deep=False)
         criterion = net.criterion
-        if not isinstance(criterion, MaskedMSELoss):
-            raise TypeError(f"Cannot save {where}.criterion: only MaskedMSELoss is supported.")
+        if not isinstance(criterion, MaskedLoss):
+            raise TypeError(f"Cannot save {where}.criterion: only MaskedLoss is supported.")
         training = {
             "epochs": net.max_epochs,
             "lr": net.lr,
@@ -158,10 +158,12 @@ class Encoder:
             "tasks": criterion.tasks,
             "task_weights": None if weights is None else weights.tolist(),
             "masked": bool(criterion.masked),
+            "kind": criterion.kind,
         }
         return {
             "n_tasks": module.heads.out_features,
             "body_frozen": bool(module.body_frozen),
+            "frozen_layers": int(module.frozen_layers),
             "training": self.mapping(training, where),
             "loss": self.mapping(loss, where),
             "state_dict": state_dict,
@@ -290,7 +292,7 @@ class Decoder:
 
     def network(self, regressor, node, where):
         training = self.mapping(node["training"], where)
-        criterion = MaskedMSELoss(**self.mapping(node["loss"], where))
+        criterion = MaskedLoss(**self.mapping(node["loss"], where))
         # Building the layers draws initial weights: keep the user's torch RNG untouched.
         with torch.random.fork_rng(devices=[]):
             spec = regressor._body_spec(int(node["n_tasks"]))
@@ -298,6 +300,8 @@ class Decoder:
             network = Sim2RealNetwork(body, n_tasks=spec["n_tasks"])
         if node["body_frozen"]:
             network.freeze_body()
+        elif node.get("frozen_layers"):  # a partly frozen body (absent in older files)
+            network.freeze_body(int(node["frozen_layers"]))
         net = _make_net(
             network, epochs=training["epochs"], lr=training["lr"],
             batch_size=training["batch_size"], weight_decay=training["weight_decay"],

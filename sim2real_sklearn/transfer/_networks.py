@@ -111,26 +111,55 @@ class Sim2RealNetwork(nn.Module):
         self.body = body
         self.heads = nn.Linear(body.out_features, n_tasks)
         self.body_frozen = False
+        self.frozen_layers = 0
 
     def forward(self, X):
         return self.heads(self.body(X))
 
-    def freeze_body(self):
-        self.body_frozen = True
-        for param in self.body.parameters():
-            param.requires_grad_(False)
-        self.body.eval()
+    def body_layers(self):
+        """The body's layers that hold weights, in order (Linear, BatchNorm, ... of your body)."""
+        return [m for m in self.body.modules()
+                if not list(m.children()) and any(True for _ in m.parameters(recurse=False))]
+
+    def freeze_body(self, n_layers=None):
+        """Keep the body (or its first ``n_layers`` weighted layers) as pretrained.
+
+        Frozen layers get no gradient and stay in eval mode (BatchNorm
+        statistics, dropout) even when the training loop calls ``train()``.
+        """
+        layers = self.body_layers()
+        n_layers = len(layers) if n_layers is None else min(int(n_layers), len(layers))
+        self.body_frozen = n_layers == len(layers)
+        self.frozen_layers = n_layers
+        for layer in self._frozen_modules():
+            for param in layer.parameters():
+                param.requires_grad_(False)
+            layer.eval()
         return self
+
+    def _frozen_modules(self):
+        if self.body_frozen:
+            return [self.body]
+        layers = self.body_layers()[:self.frozen_layers]
+        if not layers:
+            return []
+        # A BatchNorm right after the last frozen layer normalises its outputs:
+        # its statistics belong to the frozen part too.
+        modules = list(self.body.modules())
+        follower = modules.index(layers[-1]) + 1
+        if follower < len(modules) and isinstance(modules[follower], nn.modules.batchnorm._BatchNorm):
+            layers.append(modules[follower])
+        return layers
 
     def train(self, mode=True):
         super().train(mode)
-        if self.body_frozen:
-            self.body.eval()
+        for module in self._frozen_modules():
+            module.eval()
         return self
 
 
-class MaskedMSELoss(nn.Module):
-    """Mean squared error per task, then a weighted mean over tasks.
+class MaskedLoss(nn.Module):
+    """A regression loss per task (MSE, L1 or Huber), then a weighted mean over tasks.
 
     In multitask training a row has labels for some tasks only: source rows
     have no target label and vice versa. Missing labels are NaN and are left
@@ -149,23 +178,40 @@ class MaskedMSELoss(nn.Module):
         Weight of each trained task's loss; None weighs them equally.
     masked : bool, default=False
         Whether ``y_true`` may contain NaN for missing labels.
+    kind : {"mse", "l1", "huber"}, default="mse"
+        The loss of one label: squared error, absolute error, or Huber's
+        (squared below 1, absolute above, on the standardised target).
 
     Examples
     --------
     >>> import torch
-    >>> loss = MaskedMSELoss(masked=True)
+    >>> loss = MaskedLoss(masked=True)
     >>> float(loss(torch.tensor([[1.0, 0.0]]), torch.tensor([[3.0, float("nan")]])))
     4.0
-    >>> float(MaskedMSELoss(tasks=slice(1, 2))(torch.tensor([[1.0, 0.0]]), torch.tensor([[2.0]])))
+    >>> float(MaskedLoss(tasks=slice(1, 2))(torch.tensor([[1.0, 0.0]]), torch.tensor([[2.0]])))
     4.0
+    >>> float(MaskedLoss(kind="l1")(torch.tensor([[1.0]]), torch.tensor([[3.0]])))
+    2.0
     """
 
-    def __init__(self, tasks=None, task_weights=None, masked=False):
+    _PLAIN = {"mse": nn.functional.mse_loss, "l1": nn.functional.l1_loss,
+              "huber": nn.functional.huber_loss}
+
+    def __init__(self, tasks=None, task_weights=None, masked=False, kind="mse"):
         super().__init__()
         self.tasks = tasks
         self.task_weights = None if task_weights is None else torch.as_tensor(
             task_weights, dtype=torch.float32)
         self.masked = masked
+        self.kind = kind
+
+    def _elementwise(self, diff):
+        if self.kind == "mse":
+            return diff * diff
+        if self.kind == "l1":
+            return diff.abs()
+        absolute = diff.abs()
+        return torch.where(absolute < 1.0, 0.5 * diff * diff, absolute - 0.5)
 
     def forward(self, y_pred, y_true):
         if self.tasks is not None:
@@ -177,15 +223,15 @@ class MaskedMSELoss(nn.Module):
             )
         if not self.masked:
             if self.task_weights is None:
-                # equal weights: the mean over tasks of per-task means is the plain MSE
-                return nn.functional.mse_loss(y_pred, y_true)
-            per_task = ((y_pred - y_true) ** 2).mean(dim=0)
+                # equal weights: the mean over tasks of per-task means is the plain loss
+                return self._PLAIN[self.kind](y_pred, y_true)
+            per_task = self._elementwise(y_pred - y_true).mean(dim=0)
             weights = self.task_weights.to(per_task.device)
             return (weights * per_task).sum() / weights.sum()
         observed = ~torch.isnan(y_true)
         diff = torch.where(observed, y_pred - torch.nan_to_num(y_true), 0.0)
         counts = observed.sum(dim=0)
-        per_task = (diff * diff).sum(dim=0) / counts.clamp(min=1)
+        per_task = self._elementwise(diff).sum(dim=0) / counts.clamp(min=1)
         weights = (torch.ones_like(per_task) if self.task_weights is None
                    else self.task_weights.to(per_task.device))
         # A task absent from the batch must not dilute the others.

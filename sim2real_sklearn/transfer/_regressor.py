@@ -22,7 +22,7 @@ from .._validation import (
     check_target,
 )
 from ._networks import ACTIVATIONS, MLPBody, Sim2RealNetwork
-from ._training import _predict_tensor, _train_phase
+from ._training import LR_SCHEDULES, _predict_tensor, _train_phase
 
 STRATEGIES = ("finetune", "freeze", "multitask")
 
@@ -78,6 +78,27 @@ int, float, int, float, default=100, 1e-3, 32, 0.0
     finetune_epochs, finetune_lr, finetune_batch_size, finetune_weight_decay : \
 int, float, int, float, default=60, 3e-4, 32, 0.0
         Adam settings of the training on the target.
+    loss : {"mse", "l1", "huber"}, default="mse"
+        Loss of the training on the target (and of the joint ``"multitask"``
+        phase); the pretraining always uses the squared error. ``"l1"`` and
+        ``"huber"`` weigh outlying measurements less.
+    pretrain_lr_schedule, finetune_lr_schedule : {"constant", "cosine", "onecycle"}, default="constant"
+        Learning-rate schedule of each phase (skorch ``LRScheduler``):
+        constant; cosine decay to 0 over the phase; or one cycle, up to the
+        learning rate over the first 30% of the steps and down after.
+    body_lr_ratio : float, default=1.0
+        Learning rate of the pretrained body relative to the output layer
+        during fine-tuning (discriminative learning rates): below 1 the body
+        moves less than the head.
+    freeze_layers : int, default=0
+        With ``"finetune"``, keep the first ``freeze_layers`` weighted layers
+        of the body as pretrained (partial freezing; BatchNorm statistics of
+        a frozen layer included). ``"freeze"`` freezes the whole body.
+    l2sp : float, default=0.0
+        Strength of the L2-SP penalty (Li et al., ICML 2018) during
+        fine-tuning: ``l2sp / 2 * ||w - w_pretrained||^2`` over the body's
+        weights, which keeps the body near what the simulations taught
+        instead of near zero (as ``finetune_weight_decay`` would).
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of each phase's rows and stop when the
         validation loss has not improved for ``n_iter_no_change`` epochs,
@@ -155,6 +176,12 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
                ("batch_size", Count(1, None, closed="left")),
                ("weight_decay", Interval(Real, 0, None, closed="left")),
            )},
+        "loss": [StrOptions({"mse", "l1", "huber"})],
+        "pretrain_lr_schedule": [StrOptions(set(LR_SCHEDULES))],
+        "finetune_lr_schedule": [StrOptions(set(LR_SCHEDULES))],
+        "body_lr_ratio": [Interval(Real, 0, None, closed="neither")],
+        "freeze_layers": [Count(0, None, closed="left")],
+        "l2sp": [Interval(Real, 0, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Count(1, None, closed="left")],
@@ -184,6 +211,12 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         finetune_lr=3e-4,
         finetune_batch_size=32,
         finetune_weight_decay=0.0,
+        loss="mse",
+        pretrain_lr_schedule="constant",
+        finetune_lr_schedule="constant",
+        body_lr_ratio=1.0,
+        freeze_layers=0,
+        l2sp=0.0,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -210,6 +243,12 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         self.finetune_lr = finetune_lr
         self.finetune_batch_size = finetune_batch_size
         self.finetune_weight_decay = finetune_weight_decay
+        self.loss = loss
+        self.pretrain_lr_schedule = pretrain_lr_schedule
+        self.finetune_lr_schedule = finetune_lr_schedule
+        self.body_lr_ratio = body_lr_ratio
+        self.freeze_layers = freeze_layers
+        self.l2sp = l2sp
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -307,7 +346,8 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
                 network, _tensor(X_train, device), _tensor(Y_train, device),
                 tasks=slice(0, n_tasks) if joint else slice(n_tasks - 1, n_tasks),
                 task_weights=[float(self.source_weight)] * (n_tasks - 1) + [1.0] if joint else None,
-                settings=self._settings("pretrain" if joint else "finetune"),
+                settings=self._settings("pretrain" if joint else "finetune", target=True,
+                                        from_pretrained=X_source is not None and not joint),
                 seed=train_seed, device=device, verbose=self.verbose,
                 phase=("joint multitask training" if joint else
                        "fine-tuning" if X_source is not None else "direct learning (no source)"),
@@ -351,6 +391,8 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
             self._set_target_scaling(y)
         if self.strategy == "freeze":
             network.freeze_body()
+        elif self.freeze_layers:
+            network.freeze_body(self.freeze_layers)
         return network, X, self._scaled_target(y)
 
     def predict(self, X):
@@ -398,8 +440,14 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
             )
         self._validate_params()
 
-    def _settings(self, phase):
-        return {
+    def _settings(self, phase, target=False, from_pretrained=False):
+        """The training settings of a phase.
+
+        The pretraining's settings are also its cache key, so they hold only
+        what the pretraining depends on; what shapes the training on the
+        target (its loss, the body's learning rate, L2-SP) is added for it alone.
+        """
+        settings = {
             "epochs": getattr(self, f"{phase}_epochs"),
             "lr": getattr(self, f"{phase}_lr"),
             "batch_size": getattr(self, f"{phase}_batch_size"),
@@ -407,7 +455,14 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
             "early_stopping": self.early_stopping,
             "validation_fraction": self.validation_fraction,
             "n_iter_no_change": self.n_iter_no_change,
+            "lr_schedule": getattr(self, f"{phase}_lr_schedule"),
         }
+        if target:
+            settings["loss"] = self.loss
+        if from_pretrained:
+            settings["body_lr_ratio"] = self.body_lr_ratio
+            settings["l2sp"] = self.l2sp
+        return settings
 
     def _body_spec(self, n_tasks):
         if self.module is None:
