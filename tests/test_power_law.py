@@ -418,3 +418,147 @@ def test_paired_crossover_interval_carries_the_baselines_uncertainty():
             < 0.5 * log_width(law.crossover_interval(shared.mean())))
     with pytest.raises(ValueError, match="one error per trial"):
         law.crossover_interval(0.3, baseline_scores=noisy[:-1])
+
+
+# -- what the trials say about the law: adequacy, bounds, the error's name --------
+
+
+def correlated_trials(truth, seed, n_trials=20, fit_cv=0.05, trial_cv=0.1):
+    """Trials as real studies give them: a trial effect shared by every size, a per-fit scatter."""
+    rng = np.random.default_rng(seed)
+    return truth[:, None] * np.exp(rng.normal(0, trial_cv, (1, n_trials))
+                                   + rng.normal(0, fit_cv, (truth.size, n_trials)))
+
+
+def test_lack_of_fit_is_calibrated_when_the_law_holds():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PowerLawWarning)
+        p = np.array([PowerLaw(n_bootstrap=0).fit(SIZES, correlated_trials(TRUTH, seed))
+                      .lack_of_fit_p_value_ for seed in range(100)])
+    # a test at level 10%: about 10 of 100 studies of a true law reject it
+    assert 0.02 <= np.mean(p < 0.1) <= 0.2, np.mean(p < 0.1)
+
+
+def test_lack_of_fit_finds_a_curve_that_is_not_a_power_law():
+    # A step in log n (a sigmoid) bends the wrong way for D n^-alpha + C.
+    sigmoid = 0.2 + 0.2 / (1 + np.exp(3 * (np.log10(SIZES) - 3)))
+    rejected = []
+    for seed in range(20):
+        with pytest.warns(PowerLawWarning, match="does not fit the mean MAE"):
+            law = PowerLaw(n_bootstrap=0).fit(SIZES, correlated_trials(sigmoid, seed))
+        rejected.append(law.lack_of_fit_p_value_ < 0.1)
+        # 8 sizes less 3 free parameters (2 when C sits on its bound); 20 trials less those
+        assert law.lack_of_fit_df_ in [(5, 15), (6, 14)]
+    assert np.mean(rejected) >= 0.9
+
+
+def test_residuals_are_the_means_minus_the_law(law):
+    np.testing.assert_allclose(law.residuals_, law.mean_ - law.predict(law.sizes_))
+    assert np.isfinite(law.lack_of_fit_p_value_) and law.lack_of_fit_df_ == (5, 25)
+    assert law.summary()["residuals"] == pytest.approx(list(law.residuals_))
+
+
+def test_lack_of_fit_needs_more_sizes_than_parameters():
+    sizes = SIZES[:3]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PowerLawWarning)
+        law = PowerLaw(n_bootstrap=0).fit(sizes, correlated_trials(TRUTH[:3], 0))
+    assert np.isnan(law.lack_of_fit_p_value_) and law.lack_of_fit_df_[0] == 0
+
+
+def test_a_good_curve_has_every_parameter_estimated(law):
+    assert law.parameter_status_ == {"alpha": "estimated", "D": "estimated", "C": "estimated"}
+    assert law.scaling_detected_ and not law.error_rises_ and law.scaling_p_value_ < 1e-6
+    summary = law.summary()
+    assert summary["scaling_detected"] is True
+    assert summary["alpha"]["status"] == "estimated" and summary["alpha"]["at_bound"] is False
+
+
+def test_a_flat_curve_puts_alpha_on_its_bound_and_says_so():
+    flat = correlated_trials(np.full(SIZES.size, 0.3), 1)
+    flat[-1] *= 1.02  # rising a little at the end: the best law is flat
+    with pytest.warns(PowerLawWarning) as caught:
+        law = PowerLaw(n_bootstrap=200, random_state=0).fit(SIZES, flat)
+    messages = " ".join(str(w.message) for w in caught)
+    assert "No scaling detected between sizes 50 and 20000" in messages
+    assert "alpha sits on its bound (a flat law)" in messages
+    assert law.parameter_status_["alpha"] == "not_identified"
+    assert law.parameter_status_["C"] == "not_identified"  # only D + C is estimated
+    assert law.alpha_at_bound_share_ > 0.5
+    assert not law.scaling_detected_
+
+
+def test_rising_errors_are_negative_transfer_not_a_flat_law():
+    rising = correlated_trials(0.3 * (SIZES / 50) ** 0.05, 2)
+    with pytest.warns(PowerLawWarning, match="rises with the size .*negative transfer"):
+        law = PowerLaw(n_bootstrap=0).fit(SIZES, rising)
+    assert law.error_rises_ and not law.scaling_detected_
+    assert law.scaling_test_.change_per_decade > 0
+
+
+def test_equation_names_the_error_it_was_fitted_to():
+    law = PowerLaw(n_bootstrap=0, score_name="RMSE").fit(SIZES, TRUTH)
+    assert law.equation() == "RMSE = 1.5 n^-0.4 + 0.15"
+    assert law.equation(name="MAE") == "MAE = 1.5 n^-0.4 + 0.15"
+    assert law.summary()["score_name"] == "RMSE"
+    with pytest.raises(ValueError, match="'score_name' parameter of PowerLaw"):
+        PowerLaw(score_name=3).fit(SIZES, TRUTH)
+
+
+# -- allocation between simulations and experiments -------------------------------
+
+
+def brute_force_allocation(budget, cost_source, cost_target, delta, gamma, alpha, beta):
+    """Every whole number of simulations, the rest of the budget in experiments."""
+    n = np.arange(1, int((budget - cost_target) / cost_source) + 1, dtype=float)
+    m = (budget - cost_source * n) / cost_target
+    loss = delta * (gamma + n**-alpha) * m**-beta
+    best = np.argmin(loss)
+    return n[best], m[best], loss[best]
+
+
+@pytest.mark.parametrize("budget, cost_source, cost_target",
+                         [(20_000, 1, 100), (5_000, 0.5, 10), (1e6, 2, 5000)])
+def test_allocation_matches_a_brute_force_grid_search(budget, cost_source, cost_target):
+    law = TwoWayPowerLaw(n_bootstrap=0).fit(N_GRID, M_GRID, two_way_truth())
+    plan = law.optimal_allocation(budget, cost_source, cost_target)
+    n, m, loss = brute_force_allocation(budget, cost_source, cost_target, **TWO_WAY)
+    assert plan.predicted_error == pytest.approx(loss, rel=1e-4)
+    assert plan.source_size == pytest.approx(n, rel=0.02, abs=1)
+    assert plan.target_size == pytest.approx(m, rel=0.02)
+    assert cost_source * plan.source_size + cost_target * plan.target_size == pytest.approx(budget)
+    assert plan.source_extrapolation_factor == pytest.approx(plan.source_size / N_GRID.max())
+    assert plan.target_extrapolation_factor == pytest.approx(plan.target_size / M_GRID.max())
+
+
+def test_allocation_without_a_floor_spends_in_proportion_to_the_exponents():
+    # gamma = 0: n^-alpha m^-beta on a budget line, the optimum spends alpha / (alpha + beta)
+    # of the budget on simulations.
+    grid = 2.0 * N_GRID[:, None] ** -0.5 * M_GRID[None, :] ** -0.3
+    law = TwoWayPowerLaw(n_bootstrap=0).fit(N_GRID, M_GRID, grid)
+    plan = law.optimal_allocation(10_000, 1, 10)
+    assert plan.source_size == pytest.approx(10_000 * 0.5 / 0.8, rel=1e-3)
+    assert plan.target_size == pytest.approx(10_000 * 0.3 / 0.8 / 10, rel=1e-3)
+
+
+def test_allocation_intervals_come_from_the_bootstrap():
+    rng = np.random.default_rng(0)
+    grid = two_way_truth()[..., None] * np.exp(rng.normal(0, 0.05, size=(5, 4, 20)))
+    law = TwoWayPowerLaw(n_bootstrap=200, random_state=0).fit(N_GRID, M_GRID, grid)
+    plan = law.optimal_allocation(20_000, 1, 100)
+    for name in ("source_size", "target_size", "predicted_error"):
+        low, high = plan[f"{name}_interval"]
+        assert low < plan[name] < high, name
+    n, m, loss = brute_force_allocation(20_000, 1, 100, **TWO_WAY)
+    assert plan.predicted_error_interval[0] < loss < plan.predicted_error_interval[1]
+
+
+@pytest.mark.parametrize("args, match", [
+    ((100, 0, 1), "cost_source must be a finite number > 0"),
+    ((100, 1, np.inf), "cost_target must be a finite number > 0"),
+    ((10, 5, 6), "must buy at least one simulation and one experiment"),
+])
+def test_allocation_refuses_an_impossible_budget(args, match):
+    law = TwoWayPowerLaw(n_bootstrap=0).fit(N_GRID, M_GRID, two_way_truth())
+    with pytest.raises(ValueError, match=match):
+        law.optimal_allocation(*args)

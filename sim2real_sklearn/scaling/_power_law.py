@@ -16,24 +16,36 @@ power laws (infinite, or far too narrow near the bounds). The fits
 themselves are in :mod:`._law_fitting`, the bootstrap and the input checks
 in :mod:`._statistics`; :class:`~sim2real_sklearn.TwoWayPowerLaw` (computed
 and experimental sizes together) is in :mod:`._two_way_law`.
+
+A fitted law also says what the trials allow it to say (:mod:`._diagnostics`):
+whether the error falls with the size at all (``scaling_detected_``), whether
+the means sit on the law given the trial spread (``lack_of_fit_p_value_``),
+and which parameters are estimates rather than bounds of the box
+(``parameter_status_``). Its answers (``n_required``, ``crossover``, ...)
+are in :mod:`._law_answers`.
 """
 
 import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_is_fitted
 
 from .._validation import Count
 from ..exceptions import PowerLawWarning
+from ._diagnostics import (
+    _alpha_on_bound,
+    _diagnostic_messages,
+    _lack_of_fit,
+    _parameter_status,
+    _scaling_test,
+)
+from ._law_answers import _LawAnswers
 from ._law_fitting import _aic, _fit_mean_curve, _law, _profile_fit
 from ._statistics import (
     _CONFIDENCE,
     _check_errors,
-    _check_n,
     _check_sizes,
     _check_something_to_fit,
-    _check_target_errors,
     _draw_trials,
     _mean_over_trials,
     _percentile_interval,
@@ -44,9 +56,11 @@ from ._statistics import (
 
 __all__ = ["PowerLaw"]
 
-# Share of bootstrap refits with C on a bound above which the interval of C
-# is censored rather than estimated.
-_BOUND_WARNING_SHARE = 0.1
+# How close to its bound D or C is on it, relative to the largest mean error.
+_BOUND_REL_TOL = 1e-6
+# Fewer trials give a percentile bootstrap too few distinct resamples: its
+# intervals come out too narrow (3 trials: 10 resamples).
+_MIN_TRIALS_FOR_INTERVALS = 10
 
 
 def gap_for_display(C, D):
@@ -75,7 +89,7 @@ def gap_for_display(C, D):
     return 0.0 if abs(C) < 1e-9 * max(abs(D), 1e-300) else C
 
 
-class PowerLaw(BaseEstimator):
+class PowerLaw(_LawAnswers, BaseEstimator):
     """Scaling law ``MAE(n) = D * n**(-alpha) + C`` with bootstrap intervals.
 
     ``n`` is the number of computed (simulation) samples used for
@@ -109,6 +123,11 @@ class PowerLaw(BaseEstimator):
     n_starts : int, default=8
         Number of extra starting values of ``alpha`` (log-spaced over its
         bounds) for the least-squares fit of the point estimate.
+
+    score_name : str, default="MAE"
+        Name of the error the law is fitted to, written in its equation
+        (``"RMSE"`` for a study scored with ``neg_root_mean_squared_error``;
+        :meth:`ScalingCurveResult.fit_power_law` sets it).
 
     Attributes
     ----------
@@ -151,9 +170,45 @@ class PowerLaw(BaseEstimator):
         same trials can be resampled with the same draws
         (:meth:`crossover_interval`).
 
-    C_at_bound_share_ : float
-        Share of bootstrap refits where ``C`` sits on a bound (0 or the
-        smallest mean error): a censored, not estimated, gap.
+    alpha_at_bound_share_, D_at_bound_share_, C_at_bound_share_ : float
+        Share of bootstrap refits where the parameter sits on a bound of its
+        box (alpha at 1e-4, a flat law, or 5; D at 0; C at 0 or the smallest
+        mean error): there it is censored, not estimated.
+
+    parameter_status_ : dict
+        ``{"alpha": status, "D": status, "C": status}``, each
+        ``"estimated"``, ``"censored"`` (on a bound in more than 10% of
+        refits: the interval ends there) or ``"not_identified"`` (on a bound
+        in the fit or in half of the refits; when alpha is not identified,
+        neither are D and C apart); C is ``"fixed"`` without intercept.
+
+    scaling_detected_ : bool
+        Whether the error falls with the size in the measured range:
+        :func:`~sim2real_sklearn.scaling.detect_scaling` on the trials.
+        Without it the law answers no planning question.
+
+    scaling_p_value_ : float
+        One-sided p-value of that test ("the error does not fall").
+
+    error_rises_ : bool
+        Whether the error rises with the size (negative transfer).
+
+    scaling_test_ : Bunch
+        The whole test: mean per-trial slope of log error on log size, its
+        interval, the change per tenfold size, both p-values.
+
+    residuals_ : ndarray of shape (n_sizes,)
+        Mean error minus the law at each size (NaN where every trial failed).
+
+    lack_of_fit_statistic_, lack_of_fit_p_value_ : float
+        Whether the means sit on the law given the spread of the trials:
+        Hotelling's F statistic of the residuals against the trial covariance
+        (which carries the trial effects shared across sizes) and its
+        p-value. NaN when there are no more sizes than free parameters, or
+        too few complete trials.
+
+    lack_of_fit_df_ : tuple of int
+        Its degrees of freedom.
 
     rss_ : float
         Residual sum of squares of the fit on the mean curve.
@@ -183,6 +238,8 @@ class PowerLaw(BaseEstimator):
     True
     >>> round(float(law.n_required(0.2)))  # computed rows needed for MAE 0.2
     4664
+    >>> law.scaling_detected_, law.parameter_status_["C"]  # the error falls; C is estimated
+    (True, 'estimated')
     """
 
     _parameter_constraints = {
@@ -191,6 +248,7 @@ class PowerLaw(BaseEstimator):
         "fit_intercept": ["boolean"],
         "random_state": ["random_state"],
         "n_starts": [Count(0, None, closed="left")],
+        "score_name": [str],
     }
 
     def __init__(
@@ -200,12 +258,14 @@ class PowerLaw(BaseEstimator):
         fit_intercept=True,
         random_state=None,
         n_starts=8,
+        score_name="MAE",
     ):
         self.confidence = confidence
         self.n_bootstrap = n_bootstrap
         self.fit_intercept = fit_intercept
         self.random_state = random_state
         self.n_starts = n_starts
+        self.score_name = score_name
 
     # -- fitting ---------------------------------------------------------
 
@@ -269,6 +329,7 @@ class PowerLaw(BaseEstimator):
             self.aic_no_gap_ = self.aic_
 
         self._bootstrap(sizes, scores, fit_intercept)
+        self._diagnose(sizes, scores, used, fit_intercept)
         return self
 
     def _bootstrap(self, sizes, scores, fit_intercept):
@@ -288,9 +349,19 @@ class PowerLaw(BaseEstimator):
             self.bootstrap_indices_ = np.empty((0, n_trials), dtype=int)
             self.mean_interval_ = np.full((2, sizes.size), np.nan)
             self.alpha_interval_ = self.D_interval_ = self.C_interval_ = nan_pair
-            self.C_at_bound_share_ = np.nan
+            self.alpha_at_bound_share_ = self.D_at_bound_share_ = self.C_at_bound_share_ = np.nan
             return
 
+        if n_trials < _MIN_TRIALS_FOR_INTERVALS:
+            from math import comb
+
+            warnings.warn(
+                f"The intervals come from resampling only {n_trials} trials "
+                f"({comb(2 * n_trials - 1, n_trials)} distinct resamples): they are too narrow "
+                f"to trust. Run at least {_MIN_TRIALS_FOR_INTERVALS} trials per size.",
+                PowerLawWarning,
+                stacklevel=3,
+            )
         indices = _draw_trials(n_trials, n_bootstrap, self.random_state)
         # Kept so that a paired baseline (same trials) can be resampled with
         # the same draws: see crossover_interval.
@@ -313,227 +384,51 @@ class PowerLaw(BaseEstimator):
         self.alpha_interval_, self.D_interval_, self.C_interval_ = (
             (float(intervals[0][j]), float(intervals[1][j])) for j in range(3)
         )
-        if not fit_intercept:
-            self.C_at_bound_share_ = np.nan
-            return
         valid = ~ill_posed
-        tol = 1e-6 * np.nanmax(means)
-        at_bound = (C[valid] <= tol) | (C[valid] >= c_upper[valid] - tol)
-        self.C_at_bound_share_ = float(at_bound.mean()) if valid.any() else np.nan
-        if self.C_at_bound_share_ > _BOUND_WARNING_SHARE:
-            warnings.warn(
-                f"The transfer gap C sits on a bound (0 or the smallest mean error) in "
-                f"{self.C_at_bound_share_:.0%} of bootstrap refits: its interval is "
-                "censored and alpha is poorly identified. Compare aic_ with "
-                "aic_no_gap_, or measure larger sizes.",
-                PowerLawWarning,
-                stacklevel=3,
-            )
+        scale = np.nanmax(means)
+        share = lambda on_bound: float(on_bound[valid].mean()) if valid.any() else np.nan  # noqa: E731
+        self.alpha_at_bound_share_ = share(_alpha_on_bound(alpha))
+        self.D_at_bound_share_ = share(D <= _BOUND_REL_TOL * scale)
+        tol = _BOUND_REL_TOL * scale
+        self.C_at_bound_share_ = (
+            share((C <= tol) | (C >= np.nan_to_num(c_upper) - tol)) if fit_intercept else np.nan
+        )
 
-    # -- predictions and planning answers -------------------------------
+    def _diagnose(self, sizes, scores, used, fit_intercept):
+        """Scaling test, lack of fit and the status of each parameter; warn about each."""
+        s, y, scores = sizes[used], self.mean_[used], scores[used]
+        name = self.score_name
+        self.scaling_test_ = _scaling_test(s, scores, self.confidence)
+        self.scaling_detected_ = self.scaling_test_.detected
+        self.scaling_p_value_ = self.scaling_test_.p_value
+        self.error_rises_ = self.scaling_test_.error_rises
+        self.residuals_ = self.mean_ - _law(sizes, self.alpha_, self.D_, self.C_)
 
-    def _params(self):
-        check_is_fitted(self, "alpha_")
-        return self.alpha_, self.D_, self.C_
+        tol = _BOUND_REL_TOL * y.max()
+        D_on = self.D_ <= tol
+        alpha_on = bool(_alpha_on_bound(self.alpha_)) or D_on  # D = 0: no exponent to speak of
+        C_on = fit_intercept and (self.C_ <= tol or self.C_ >= y.min() - tol)
+        self._on_bound = {"alpha": alpha_on, "D": D_on, "C": bool(C_on)}
+        alpha_status = _parameter_status(alpha_on, self.alpha_at_bound_share_)
+        self.parameter_status_ = {
+            "alpha": alpha_status,
+            "D": _parameter_status(D_on, self.D_at_bound_share_, depends_on=alpha_status),
+            "C": (_parameter_status(C_on, self.C_at_bound_share_, depends_on=alpha_status)
+                  if fit_intercept else "fixed"),
+        }
+        x = np.power(s, -self.alpha_)
+        columns = [(not alpha_on, -self.D_ * np.log(s) * x), (not D_on, x),
+                   (fit_intercept and not C_on, np.ones_like(s))]
+        jacobian = np.stack([c for free, c in columns if free] or [np.zeros_like(s)], axis=1)
+        (self.lack_of_fit_statistic_, self.lack_of_fit_p_value_,
+         self.lack_of_fit_df_) = _lack_of_fit(s, scores, self.residuals_[used], jacobian)
 
-    def _bootstrap_columns(self, ndim):
-        """Bootstrap (alpha, D, C), each shaped to broadcast against an
-        input of ``ndim`` dimensions."""
-        check_is_fitted(self, "bootstrap_params_")
-        shape = (-1,) + (1,) * ndim
-        return [self.bootstrap_params_[:, j].reshape(shape) for j in range(3)]
-
-    def _interval(self, answer, values):
-        """Percentile interval over the bootstrap of ``answer(alpha, D, C)``."""
-        values = np.asarray(values, dtype=float)
-        if self.bootstrap_params_.shape[0] == 0:
-            nan = np.full(values.shape, np.nan)
-            return nan, nan.copy()
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            refits = answer(values, *self._bootstrap_columns(values.ndim))
-        return _percentile_interval(refits, self.confidence)
-
-    def predict(self, n):
-        """Mean error expected with ``n`` computed samples.
-
-        Parameters
-        ----------
-        n : float or array-like
-            Numbers of computed samples, > 0.
-
-        Returns
-        -------
-        mae : float or ndarray of the shape of ``n``
-        """
-        alpha, D, C = self._params()
-        return _law(_check_n(n), alpha, D, C)
-
-    def predict_interval(self, n):
-        """Bootstrap interval of the mean error (the fitted curve) at ``n``.
-
-        This is the uncertainty of the law, not the spread of one trial.
-
-        Returns
-        -------
-        low, high : ndarray of the shape of ``n``
-        """
-        return self._interval(lambda v, a, d, c: _law(v, a, d, c), _check_n(n))
-
-    @staticmethod
-    def _required(target, alpha, D, C):
-        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            n = np.power(D / (target - C), 1 / alpha)
-        return np.where(target > C, n, np.inf)
-
-    def n_required(self, target_mae):
-        """Computed samples needed to reach a target mean error.
-
-        Inverts :meth:`predict`. Returns ``inf`` where the target is at or
-        below the transfer gap ``C``: more simulations cannot reach it.
-        Round up for a number of rows.
-
-        Parameters
-        ----------
-        target_mae : float or array-like
-            Target mean errors.
-
-        Returns
-        -------
-        n : float or ndarray of the shape of ``target_mae``
-        """
-        alpha, D, C = self._params()
-        target = _check_target_errors(target_mae, "target_mae")
-        return self._required(target, alpha, D, C)[()]
-
-    def n_required_interval(self, target_mae):
-        """Bootstrap interval of :meth:`n_required` (bounds may be ``inf``)."""
-        self._params()
-        return self._interval(lambda v, a, d, c: self._required(v, a, d, c),
-                              _check_target_errors(target_mae, "target_mae"))
-
-    @staticmethod
-    def _gain(n, alpha, D, C):
-        return _law(n, alpha, D, C) - _law(10 * n, alpha, D, C)
-
-    def gain_per_decade(self, n):
-        """Error removed by ten times more computed data: ``MAE(n) - MAE(10 n)``."""
-        return self._gain(_check_n(n), *self._params())
-
-    def gain_per_decade_interval(self, n):
-        """Bootstrap interval of :meth:`gain_per_decade`."""
-        return self._interval(self._gain, _check_n(n))
-
-    def crossover(self, baseline_mae):
-        """Computed size from which transfer beats a baseline error.
-
-        The baseline is usually direct learning (experimental data only).
-        Returns ``inf`` when the baseline is at or below the transfer gap
-        (transfer never beats it); a value below 1 means that any amount of
-        computed data beats it.
-
-        Parameters
-        ----------
-        baseline_mae : float or array-like
-            Mean error of the baseline.
-
-        Returns
-        -------
-        n : float or ndarray of the shape of ``baseline_mae``
-        """
-        self._params()
-        return self.n_required(_check_target_errors(baseline_mae, "baseline_mae"))
-
-    def crossover_interval(self, baseline_mae, *, baseline_scores=None):
-        """Bootstrap interval of :meth:`crossover`.
-
-        Parameters
-        ----------
-        baseline_mae : float or array-like
-            Mean error of the baseline, held fixed across refits.
-        baseline_scores : array-like of shape (n_trials,), default=None
-            Per-trial errors of the baseline measured in the same trials as
-            the fitted scores (``ScalingCurveResult.baseline_scores``). When
-            given, every refit is paired with the baseline's mean over the
-            same resampled trials, so the interval carries the baseline's
-            uncertainty and the pairing of trials too; ``baseline_mae`` is
-            then not used.
-
-        Returns
-        -------
-        low, high : float or ndarray
-        """
-        self._params()
-        if baseline_scores is None:
-            return self.n_required_interval(_check_target_errors(baseline_mae, "baseline_mae"))
-        baseline_scores = np.asarray(baseline_scores, dtype=float)
-        n_trials = self.bootstrap_indices_.shape[1]
-        if baseline_scores.shape != (n_trials,):
-            raise ValueError(
-                f"baseline_scores must hold one error per trial of the fitted scores "
-                f"({n_trials}), got shape {baseline_scores.shape}."
-            )
-        if self.bootstrap_params_.shape[0] == 0:
-            return np.nan, np.nan
-        means = _resampled_means(baseline_scores, self.bootstrap_indices_)
-        alpha, D, C = self.bootstrap_params_.T
-        refits = self._required(means, alpha, D, C)
-        refits = np.where(np.isnan(means) | np.isnan(alpha), np.nan, refits)
-        low, high = _percentile_interval(refits, self.confidence)
-        return float(low), float(high)
-
-    def equivalent_sample_size(self, n, baseline_law):
-        """Experimental samples that direct learning needs to match transfer.
-
-        Parameters
-        ----------
-        n : float or array-like
-            Numbers of computed samples used by transfer.
-
-        baseline_law : PowerLaw
-            Law fitted to the error of direct learning (no computed data)
-            against the number ``m`` of experimental training samples.
-
-        Returns
-        -------
-        m : float or ndarray of the shape of ``n``
-            ``baseline_law.n_required(self.predict(n))``; ``inf`` where
-            direct learning can never reach the transfer error.
-        """
-        baseline_law = self._check_baseline_law(baseline_law)
-        return baseline_law.n_required(self.predict(n))
-
-    def equivalent_sample_size_interval(self, n, baseline_law):
-        """Bootstrap interval of :meth:`equivalent_sample_size`.
-
-        Refit ``i`` of this law is paired with refit ``i`` of the baseline
-        law (independent experiments), over as many refits as both have.
-        """
-        baseline_law = self._check_baseline_law(baseline_law)
-        n = _check_n(n)
-        size = min(self.bootstrap_params_.shape[0], baseline_law.bootstrap_params_.shape[0])
-        if size == 0:
-            nan = np.full(n.shape, np.nan)
-            return nan, nan.copy()
-        shape = (-1,) + (1,) * n.ndim
-        mine = [c[:size] for c in self._bootstrap_columns(n.ndim)]
-        theirs = [baseline_law.bootstrap_params_[:size, j].reshape(shape) for j in range(3)]
-        with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-            m = self._required(_law(n, *mine), *theirs)
-        return _percentile_interval(m, self.confidence)
-
-    @staticmethod
-    def _check_baseline_law(baseline_law):
-        if not isinstance(baseline_law, PowerLaw):
-            raise TypeError(
-                "baseline_law must be a PowerLaw fitted on the error of direct learning "
-                f"against the experimental size; got {type(baseline_law).__name__}."
-            )
-        check_is_fitted(baseline_law, "alpha_")
-        return baseline_law
+        for message in _diagnostic_messages(self, name, fit_intercept):
+            warnings.warn(message, PowerLawWarning, stacklevel=3)
 
     # -- reporting ------------------------------------------------------------
 
-    def equation(self, *, digits=3, latex=False, name="MAE"):
+    def equation(self, *, digits=3, latex=False, name=None):
         """The fitted law as text, e.g. ``'MAE = 0.52 n^-0.41 + 0.18'``.
 
         Parameters
@@ -544,10 +439,11 @@ class PowerLaw(BaseEstimator):
         latex : bool, default=False
             Whether to return matplotlib mathtext (for legends).
 
-        name : str, default="MAE"
-            Left-hand side.
+        name : str, default=None
+            Left-hand side; None writes ``score_name``.
         """
         alpha, D, C = self._params()
+        name = self.score_name if name is None else name
         fmt = lambda v: f"{v:.{digits}g}"  # noqa: E731
         gap_text = fmt(gap_for_display(C, D))
         gap = f" + {gap_text}" if self.fit_intercept else ""
@@ -556,29 +452,47 @@ class PowerLaw(BaseEstimator):
         return f"{name} = {fmt(D)} n^-{fmt(alpha)}{gap}"
 
     def summary(self):
-        """Parameters, intervals and model comparison as a JSON-ready dict.
+        """Parameters, intervals, diagnostics and model comparison as a JSON-ready dict.
 
         Returns
         -------
         summary : dict
-            Keys ``equation``, ``alpha``, ``D``, ``C`` (each a dict with
-            ``value`` and ``interval``), ``confidence``, ``aic``,
+            Keys ``equation``, ``score_name``, ``alpha``, ``D``, ``C`` (each
+            a dict with ``value``, ``interval``, ``status``, ``at_bound``
+            and ``at_bound_share``), ``scaling_test`` (see
+            :func:`~sim2real_sklearn.scaling.detect_scaling`),
+            ``scaling_detected``, ``lack_of_fit`` (``statistic``,
+            ``p_value``, ``df``), ``residuals``, ``confidence``, ``aic``,
             ``aic_no_gap``, ``preferred_law``, ``sizes``, ``n_trials_used``,
             ``n_failed_trials``, ``n_bootstrap``, ``C_at_bound_share``.
         """
         self._params()
-        def param(value, interval):
-            return {"value": float(value), "interval": [float(interval[0]), float(interval[1])]}
+
+        def param(name):
+            low, high = getattr(self, f"{name}_interval_")
+            return {"value": float(getattr(self, f"{name}_")),
+                    "interval": [float(low), float(high)],
+                    "status": self.parameter_status_[name],
+                    "at_bound": bool(self._on_bound[name]),
+                    "at_bound_share": float(getattr(self, f"{name}_at_bound_share_"))}
 
         if self.fit_intercept:
             preferred = "with_gap" if self.aic_ < self.aic_no_gap_ else "no_gap"
         else:
             preferred = "no_gap"
+        test = dict(self.scaling_test_)
         return {
             "equation": self.equation(),
-            "alpha": param(self.alpha_, self.alpha_interval_),
-            "D": param(self.D_, self.D_interval_),
-            "C": param(self.C_, self.C_interval_),
+            "score_name": self.score_name,
+            "alpha": param("alpha"),
+            "D": param("D"),
+            "C": param("C"),
+            "scaling_detected": bool(self.scaling_detected_),
+            "scaling_test": {k: list(v) if isinstance(v, tuple) else v for k, v in test.items()},
+            "lack_of_fit": {"statistic": float(self.lack_of_fit_statistic_),
+                            "p_value": float(self.lack_of_fit_p_value_),
+                            "df": [int(d) for d in self.lack_of_fit_df_]},
+            "residuals": [float(r) for r in self.residuals_],
             "confidence": float(self.confidence),
             "aic": float(self.aic_),
             "aic_no_gap": float(self.aic_no_gap_),

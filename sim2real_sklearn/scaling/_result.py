@@ -17,6 +17,52 @@ import numpy as np
 # The format written by ``save``; bump it when the layout changes.
 _FORMAT_VERSION = 1
 
+# What a law fitted to a study's scores is a law of: the error each scorer
+# measures, as a person writes it in an equation and on an axis.
+_ERROR_NAMES = {
+    "neg_mean_absolute_error": "MAE",
+    "neg_root_mean_squared_error": "RMSE",
+    "neg_mean_squared_error": "MSE",
+    "neg_median_absolute_error": "MedAE",
+    "neg_mean_absolute_percentage_error": "MAPE",
+    "neg_mean_squared_log_error": "MSLE",
+    "neg_root_mean_squared_log_error": "RMSLE",
+    "neg_max_error": "max error",
+    "max_error": "max error",
+    "neg_mean_poisson_deviance": "Poisson deviance",
+    "neg_mean_gamma_deviance": "gamma deviance",
+}
+
+
+def error_name(scoring):
+    """The error a scorer measures, as written in an equation: ``'RMSE'``, ``'MAE'``.
+
+    Parameters
+    ----------
+    scoring : str
+        A scorer name (``result.scoring``) or the repr of a scorer object.
+
+    Returns
+    -------
+    name : str
+        A short name for the known error scorers, the name without its
+        ``neg_`` prefix for other ``neg_*`` names, ``'error'`` otherwise.
+
+    Examples
+    --------
+    >>> error_name("neg_root_mean_squared_error")
+    'RMSE'
+    >>> error_name("neg_mean_pinball_loss")
+    'mean pinball loss'
+    >>> error_name("make_scorer(my_loss, greater_is_better=False)")
+    'error'
+    """
+    if scoring in _ERROR_NAMES:
+        return _ERROR_NAMES[scoring]
+    if isinstance(scoring, str) and scoring.startswith("neg_") and scoring[4:].isidentifier():
+        return scoring[4:].replace("_", " ")
+    return "error"
+
 
 class ScalingCurveResult:
     """Errors on experimental data for every simulation-data size and trial.
@@ -92,6 +138,14 @@ class ScalingCurveResult:
     greater_is_better : bool
     params : dict
     n_reused_cells : int
+    score_name : str
+        The error the scores measure, as laws and plots write it (``"MAE"``,
+        ``"RMSE"``; see :func:`error_name`).
+    scaling_detected_ : bool
+        Whether the error falls with the source size in the measured range,
+        at the 90% level (:meth:`detect_scaling` for another level).
+    scaling_p_value_ : float
+        The one-sided p-value of that test.
 
     Examples
     --------
@@ -188,6 +242,60 @@ class ScalingCurveResult:
             f"scoring={self.scoring!r})"
         )
 
+    @property
+    def score_name(self):
+        return error_name(self.scoring)
+
+    def detect_scaling(self, confidence=0.9):
+        """Test whether the transfer error falls as the source grows.
+
+        :func:`~sim2real_sklearn.scaling.detect_scaling` on the scores at the
+        source sizes above 0: one slope of log error on log size per trial
+        (the subsets of a trial are nested, its split the same at every
+        size), a one-sided t-test on their mean.
+
+        Parameters
+        ----------
+        confidence : float, default=0.9
+            Coverage of the interval of the mean slope.
+
+        Returns
+        -------
+        test : Bunch
+            ``detected``, ``error_rises``, ``slope``, ``slope_interval``,
+            ``p_value``, ``change_per_decade``, ... (see
+            :func:`~sim2real_sklearn.scaling.detect_scaling`).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> sizes = np.array([100, 300, 1000, 3000])
+        >>> noise = np.exp(np.random.default_rng(0).normal(0, 0.1, (4, 10)))
+        >>> errors = np.concatenate([np.full((1, 10), 0.9), (sizes ** -0.3)[:, None] * noise])
+        >>> result = ScalingCurveResult(source_sizes=sizes, target_sizes=None,
+        ...                             errors=errors[:, None, :], n_source_dropped=[0] * 10,
+        ...                             n_target_train=[40] * 10, random_state=0)
+        >>> test = result.detect_scaling()
+        >>> bool(test.detected), round(test.change_per_decade, 1)  # about 10**-0.3 - 1
+        (True, -0.5)
+        >>> result.scaling_detected_
+        True
+        """
+        from ._diagnostics import detect_scaling
+
+        _check_scores_are_errors(self)
+        positive = self.source_sizes > 0
+        return detect_scaling(self.source_sizes[positive], self.scores[positive],
+                              confidence=confidence)
+
+    @property
+    def scaling_detected_(self):
+        return bool(self.detect_scaling().detected)
+
+    @property
+    def scaling_p_value_(self):
+        return float(self.detect_scaling().p_value)
+
     def fit_power_law(self, confidence=0.9, **kwargs):
         """Fit ``score(n) = D * n**(-alpha) + C`` to the transfer scores.
 
@@ -204,7 +312,8 @@ class ScalingCurveResult:
             Other parameters of
             :class:`~sim2real_sklearn.PowerLaw`
             (``n_bootstrap``, ...). ``random_state`` defaults to this
-            result's ``random_state`` so the intervals are reproducible.
+            result's ``random_state`` so the intervals are reproducible,
+            ``score_name`` to the error the study measured (``score_name``).
 
         Returns
         -------
@@ -227,7 +336,7 @@ class ScalingCurveResult:
         from ._power_law import PowerLaw
 
         _check_scores_are_errors(self)
-        kwargs.setdefault("random_state", self.random_state)
+        _law_defaults(self, kwargs)
         positive = self.source_sizes > 0
         return PowerLaw(confidence=confidence, **kwargs).fit(
             self.source_sizes[positive], self.scores[positive]
@@ -274,7 +383,7 @@ class ScalingCurveResult:
                 "sizes: run scaling_curve with target_sizes=[...]."
             )
         _check_scores_are_errors(self)
-        kwargs.setdefault("random_state", self.random_state)
+        _law_defaults(self, kwargs)
         return PowerLaw(confidence=confidence, **kwargs).fit(
             self.target_sizes, self.grid_baseline_scores
         )
@@ -324,7 +433,7 @@ class ScalingCurveResult:
                 "scaling_curve with score_groups=[...]."
             )
         _check_scores_are_errors(self)
-        kwargs.setdefault("random_state", self.random_state)
+        _law_defaults(self, kwargs)
         positive = self.source_sizes > 0
         return {
             group: PowerLaw(confidence=confidence, **kwargs).fit(
@@ -376,7 +485,7 @@ class ScalingCurveResult:
                 "scaling_curve with target_sizes=[...]."
             )
         _check_scores_are_errors(self)
-        kwargs.setdefault("random_state", self.random_state)
+        _law_defaults(self, kwargs)
         positive = self.source_sizes > 0
         return TwoWayPowerLaw(confidence=confidence, **kwargs).fit(
             self.source_sizes[positive], self.target_sizes, self.grid_scores[positive]
@@ -510,6 +619,13 @@ class ScalingCurveResult:
 def _json_scalar(value):
     """A NumPy scalar as the plain Python value JSON and dict keys expect."""
     return value.item() if isinstance(value, np.generic) else value
+
+
+def _law_defaults(result, kwargs):
+    """A law fitted on a result is seeded by it and named after the error it measured."""
+    kwargs.setdefault("random_state", result.random_state)
+    kwargs.setdefault("score_name", error_name(getattr(result, "scoring", "neg_mean_absolute_error")))
+    return kwargs
 
 
 def _check_scores_are_errors(result):

@@ -16,10 +16,12 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator
+from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
 from .._validation import Count
 from ..exceptions import PowerLawWarning
+from ._allocation import _best_split, _check_budget
 from ._law_fitting import _MIN_TWO_WAY_CELLS, _fit_two_way_grids
 from ._statistics import (
     _CONFIDENCE,
@@ -68,6 +70,9 @@ class TwoWayPowerLaw(BaseEstimator):
     random_state : int, RandomState instance or None, default=None
         Seed of the bootstrap resampling.
 
+    score_name : str, default="MAE"
+        Name of the error the law is fitted to, written in its equation.
+
     Attributes
     ----------
     delta_, gamma_, alpha_, beta_ : float
@@ -106,12 +111,14 @@ class TwoWayPowerLaw(BaseEstimator):
         "confidence": [_CONFIDENCE],
         "n_bootstrap": [Count(0, None, closed="left")],
         "random_state": ["random_state"],
+        "score_name": [str],
     }
 
-    def __init__(self, confidence=0.9, n_bootstrap=1000, random_state=None):
+    def __init__(self, confidence=0.9, n_bootstrap=1000, random_state=None, score_name="MAE"):
         self.confidence = confidence
         self.n_bootstrap = n_bootstrap
         self.random_state = random_state
+        self.score_name = score_name
 
     def fit(self, source_sizes, target_sizes, grid_scores):
         """Fit the joint law to a grid of errors.
@@ -205,9 +212,88 @@ class TwoWayPowerLaw(BaseEstimator):
             values = _two_way_law(n, m, delta, gamma, alpha, beta)
         return _percentile_interval(values, self.confidence)
 
-    def equation(self, *, digits=2, latex=False, name="MAE"):
-        """The fitted law as text, e.g. ``'MAE = 2 (0.1 + n^-0.5) m^-0.3'``."""
+    def optimal_allocation(self, budget, cost_source, cost_target):
+        """The numbers of simulations and experiments that a budget buys best.
+
+        Minimises the predicted error ``L(n, m)`` over the pairs that cost
+        ``cost_source * n + cost_target * m = budget`` (the law falls in both
+        sizes, so the best pair spends it all), with ``n, m >= 1``. The same
+        search on every bootstrap refit gives the intervals of the pair.
+
+        Parameters
+        ----------
+        budget : float
+            What there is to spend, in the unit of the costs (CPU hours,
+            money, days).
+
+        cost_source : float
+            Cost of one simulation (one computed sample), > 0.
+
+        cost_target : float
+            Cost of one experiment (one experimental sample), > 0.
+
+        Returns
+        -------
+        allocation : Bunch
+            ``source_size`` (simulations ``n``) and ``target_size``
+            (experiments ``m``), real numbers (round them down to stay within
+            the budget); ``predicted_error`` ``L(n, m)``;
+            ``source_size_interval`` and ``target_size_interval``, the
+            percentile intervals of the best pair over the bootstrap refits;
+            ``predicted_error_interval``, the bootstrap interval of the error
+            at the chosen pair (what following this plan gives);
+            ``source_extrapolation_factor`` and
+            ``target_extrapolation_factor``, each size divided by the largest
+            one measured (above 1: the law is extrapolated); and ``budget``,
+            ``cost_source``, ``cost_target``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sim2real_sklearn import TwoWayPowerLaw
+        >>> n, m = np.geomspace(100, 10000, 5), np.geomspace(20, 500, 4)
+        >>> grid = 2.0 * (0.1 + n[:, None] ** -0.5) * m[None, :] ** -0.3
+        >>> law = TwoWayPowerLaw(n_bootstrap=0).fit(n, m, grid)
+        >>> plan = law.optimal_allocation(budget=20000, cost_source=1, cost_target=100)
+        >>> round(plan.source_size), round(plan.target_size)
+        (3781, 162)
+        >>> bool(plan.predicted_error <= law.predict(10000, 100))  # better than 10000 + 100
+        True
+        """
         check_is_fitted(self, "alpha_")
+        _check_budget(budget, cost_source, cost_target)
+        point = np.array([[self.delta_, self.gamma_, self.alpha_, self.beta_]])
+        n, m = (float(v[0]) for v in _best_split(budget, cost_source, cost_target, point))
+        if self.bootstrap_params_.shape[0]:
+            n_refit, m_refit = _best_split(budget, cost_source, cost_target,
+                                           self.bootstrap_params_)
+            n_interval = _percentile_interval(n_refit, self.confidence)
+            m_interval = _percentile_interval(m_refit, self.confidence)
+        else:
+            n_interval = m_interval = (np.nan, np.nan)
+        error_interval = self.predict_interval(n, m)
+        pair = lambda interval: tuple(float(v) for v in interval)  # noqa: E731
+        return Bunch(
+            source_size=n,
+            target_size=m,
+            predicted_error=float(self.predict(n, m)),
+            source_size_interval=pair(n_interval),
+            target_size_interval=pair(m_interval),
+            predicted_error_interval=pair(error_interval),
+            source_extrapolation_factor=n / float(self.source_sizes_.max()),
+            target_extrapolation_factor=m / float(self.target_sizes_.max()),
+            budget=float(budget),
+            cost_source=float(cost_source),
+            cost_target=float(cost_target),
+        )
+
+    def equation(self, *, digits=2, latex=False, name=None):
+        """The fitted law as text, e.g. ``'MAE = 2 (0.1 + n^-0.5) m^-0.3'``.
+
+        ``name`` (the left-hand side) defaults to ``score_name``.
+        """
+        check_is_fitted(self, "alpha_")
+        name = self.score_name if name is None else name
         f = lambda v: f"{v:.{digits}g}"  # noqa: E731
         if latex:
             return (
@@ -222,7 +308,8 @@ class TwoWayPowerLaw(BaseEstimator):
     def summary(self):
         """Parameters and intervals as a JSON-ready dict."""
         check_is_fitted(self, "alpha_")
-        out = {"equation": self.equation(), "confidence": float(self.confidence)}
+        out = {"equation": self.equation(), "score_name": self.score_name,
+               "confidence": float(self.confidence)}
         for name in ("delta", "gamma", "alpha", "beta"):
             low, high = getattr(self, f"{name}_interval_")
             out[name] = {"value": float(getattr(self, f"{name}_")), "interval": [low, high]}
