@@ -367,3 +367,54 @@ def test_a_narrow_error_range_still_gets_several_labelled_ticks():
     labels = [t.get_text() for t in display.ax_.get_yticklabels() if t.get_text()]
     labels = [t for t in labels if display.ax_.get_ylim()[0] <= float(t) <= display.ax_.get_ylim()[1]]
     assert len(labels) >= 3, labels
+
+
+# -- the law's residuals, the error's name, a law without scaling ----------------------
+
+
+def test_residual_panel_shows_the_means_over_the_law():
+    display = ScalingCurveDisplay.from_result(make_result(), show_residuals=True)
+    panel, law = display.residual_ax_, display.power_law
+    assert panel.figure is display.figure_ and panel.get_shared_x_axes().joined(panel, display.ax_)
+    (points,) = [c for c in panel.containers]  # one errorbar series
+    x, y = points.lines[0].get_data()
+    np.testing.assert_array_equal(x, law.sizes_)
+    np.testing.assert_allclose(y, 100 * law.residuals_ / law.predict(law.sizes_))
+    assert panel.get_xlabel().startswith("Computed") and display.ax_.get_xlabel() == ""
+    assert [t.get_text() for t in panel.texts] == [f"lack of fit: p = {law.lack_of_fit_p_value_:.2g}"]
+    assert ScalingCurveDisplay.from_result(make_result()).residual_ax_ is None
+
+
+def test_residuals_need_a_law():
+    result = make_result(with_law=False)
+    with pytest.raises(ValueError, match="show_residuals=True needs a fitted power_law"):
+        ScalingCurveDisplay(source_sizes=result.source_sizes, scores=result.scores).plot(
+            show_residuals=True)
+
+
+def test_axis_and_equation_name_the_error_the_study_measured():
+    result = study_result(0)
+    result.scoring = "neg_root_mean_squared_error"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PowerLawWarning)
+        curve = ScalingCurveDisplay.from_result(result, n_bootstrap=50)
+        grid = GridScalingCurveDisplay.from_result(result, n_bootstrap=50)
+    for display in (curve, grid):
+        assert display.ax_.get_ylabel() == "RMSE on experimental test data"
+        assert any(t.startswith("RMSE = $") for t in legend_texts(display.ax_))
+    assert curve.power_law.equation().startswith("RMSE = ")
+    assert ScalingCurveDisplay.from_result(result, score_name="loss").ax_.get_ylabel().startswith(
+        "loss")
+
+
+def test_a_law_without_scaling_is_drawn_without_its_equation():
+    result = make_result(with_law=False)
+    flat = np.full(SIZES.size, 0.3)[:, None] * np.exp(
+        np.random.default_rng(0).normal(0, 0.1, (SIZES.size, N_TRIALS)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PowerLawWarning)
+        law = PowerLaw(n_bootstrap=50, random_state=0).fit(SIZES, flat)
+    assert not law.scaling_detected_
+    display = ScalingCurveDisplay(source_sizes=SIZES, scores=flat, power_law=law).plot()
+    assert "Fitted law (no scaling detected)" in legend_texts(display.ax_)
+    assert not any("n^" in t for t in legend_texts(display.ax_))

@@ -28,6 +28,11 @@ __all__ = ["GridScalingCurveDisplay", "GroupScalingCurveDisplay", "ScalingCurveD
 _GROUP_MARKERS = "osD^vP*Xph<>"
 
 
+def _score_name(result, score_name):
+    """The error on the axis and in the equations: the caller's, else what the study measured."""
+    return score_name if score_name is not None else getattr(result, "score_name", "MAE")
+
+
 def _computed_sizes(result):
     """Which of the result's source sizes go on a log axis: size 0 is the baseline."""
     return np.asarray(result.source_sizes) > 0
@@ -77,6 +82,9 @@ class ScalingCurveDisplay(_ScalingDisplay):
     mean_line_, law_line_, baseline_line_ : matplotlib Line2D or None
         The lines by role (None when not drawn).
 
+    residual_ax_ : matplotlib Axes or None
+        The panel of the law's residuals (``plot(show_residuals=True)``).
+
     fill_between_ : list of matplotlib PolyCollection
         The bands drawn.
 
@@ -121,6 +129,7 @@ class ScalingCurveDisplay(_ScalingDisplay):
         ax=None,
         *,
         show_law_band=False,
+        show_residuals=False,
         n_bootstrap=1000,
         random_state=0,
         line_kw=None,
@@ -137,6 +146,11 @@ class ScalingCurveDisplay(_ScalingDisplay):
 
         show_law_band : bool, default=False
             Whether to shade the bootstrap interval of the fitted law.
+
+        show_residuals : bool, default=False
+            Whether to add a panel under the curve with the law's residuals
+            (mean error over law, in percent, with the band of the mean) and
+            its lack-of-fit p-value. Needs ``power_law``.
 
         n_bootstrap : int, default=1000
             Resamples for the bands of the mean and of the baseline.
@@ -167,6 +181,9 @@ class ScalingCurveDisplay(_ScalingDisplay):
         if self.power_law is not None:
             grid = _law_grid(sizes)
             label = self.power_law.equation(latex=True, name=self.score_name)
+            if not getattr(self.power_law, "scaling_detected_", True):
+                # An equation in the legend would read as a law the data support.
+                label = "Fitted law (no scaling detected)"
             law_kw = {"linestyle": "--", "color": "C3", "label": label, **(law_kw or {})}
             interval = self.power_law.predict_interval(grid) if show_law_band else None
             self.law_line_ = self._plot_law(
@@ -180,11 +197,17 @@ class ScalingCurveDisplay(_ScalingDisplay):
             self.baseline_line_ = self._plot_level(
                 ax, self.baseline_scores, kw, baseline_kw, band=band
             )
-        return self._finish(ax, _SOURCE_LABEL, len(self.lines_))
+        self._finish(ax, _SOURCE_LABEL, len(self.lines_))
+        self.residual_ax_ = None
+        if show_residuals:
+            if self.power_law is None:
+                raise ValueError("show_residuals=True needs a fitted power_law.")
+            self.residual_ax_ = self._plot_residuals(ax, self.power_law, _SOURCE_LABEL)
+        return self
 
     @classmethod
     def from_result(
-        cls, result, *, ax=None, confidence=0.9, fit_law=True, score_name="MAE", **plot_kw
+        cls, result, *, ax=None, confidence=0.9, fit_law=True, score_name=None, **plot_kw
     ):
         """Plot a scaling-curve result.
 
@@ -209,8 +232,10 @@ class ScalingCurveDisplay(_ScalingDisplay):
             ``result.fit_power_law(confidence=confidence)`` (seeded by the
             result's ``random_state``).
 
-        score_name : str, default="MAE"
-            Name of the error.
+        score_name : str, default=None
+            Name of the error; None takes the result's (``"RMSE"`` for a
+            study scored with ``neg_root_mean_squared_error``, ``"MAE"`` by
+            default).
 
         **plot_kw
             Further keyword arguments of :meth:`plot`.
@@ -227,7 +252,7 @@ class ScalingCurveDisplay(_ScalingDisplay):
             scores=np.asarray(result.scores)[keep],
             baseline_scores=getattr(result, "baseline_scores", None),
             power_law=law,
-            score_name=score_name,
+            score_name=_score_name(result, score_name),
             confidence=confidence,
         )
         return display.plot(ax=ax, **plot_kw)
@@ -404,7 +429,7 @@ class GroupScalingCurveDisplay(_ScalingDisplay):
         confidence=0.9,
         fit_law=False,
         per_group_baseline=False,
-        score_name="MAE",
+        score_name=None,
         **plot_kw,
     ):
         """Plot the per-group curves of a scaling-curve result.
@@ -433,8 +458,10 @@ class GroupScalingCurveDisplay(_ScalingDisplay):
             Whether to draw direct learning per group
             (``result.group_baseline_scores``) instead of one overall line.
 
-        score_name : str, default="MAE"
-            Name of the error.
+        score_name : str, default=None
+            Name of the error; None takes the result's (``"RMSE"`` for a
+            study scored with ``neg_root_mean_squared_error``, ``"MAE"`` by
+            default).
 
         **plot_kw
             Further keyword arguments of :meth:`plot`.
@@ -464,7 +491,7 @@ class GroupScalingCurveDisplay(_ScalingDisplay):
                 getattr(result, "group_baseline_scores", None) if per_group_baseline else None
             ),
             power_laws=laws,
-            score_name=score_name,
+            score_name=_score_name(result, score_name),
             confidence=confidence,
         )
         return display.plot(ax=ax, **plot_kw)
@@ -658,7 +685,7 @@ class GridScalingCurveDisplay(_ScalingDisplay):
 
     @classmethod
     def from_result(
-        cls, result, *, ax=None, confidence=0.9, fit_law=True, score_name="MAE", **plot_kw
+        cls, result, *, ax=None, confidence=0.9, fit_law=True, score_name=None, **plot_kw
     ):
         """Plot the two-way grid of a scaling-curve result.
 
@@ -681,8 +708,10 @@ class GridScalingCurveDisplay(_ScalingDisplay):
             ``result.fit_two_way_law`` (seeded by the result's
             ``random_state``).
 
-        score_name : str, default="MAE"
-            Name of the error.
+        score_name : str, default=None
+            Name of the error; None takes the result's (``"RMSE"`` for a
+            study scored with ``neg_root_mean_squared_error``, ``"MAE"`` by
+            default).
 
         **plot_kw
             Further keyword arguments of :meth:`plot` (e.g. ``versus``);
@@ -711,7 +740,7 @@ class GridScalingCurveDisplay(_ScalingDisplay):
             grid_scores=np.asarray(result.grid_scores)[keep],
             grid_baseline_scores=getattr(result, "grid_baseline_scores", None),
             two_way_law=law,
-            score_name=score_name,
+            score_name=_score_name(result, score_name),
             confidence=confidence,
         )
         return display.plot(ax=ax, **plot_kw)

@@ -138,6 +138,35 @@ class _ScalingDisplay:
         self.ax_, self.figure_ = ax, ax.figure
         return self
 
+    def _plot_residuals(self, ax, law, xlabel):
+        """A panel under ``ax``: mean error over the law, in percent, with the mean's band.
+
+        The x axis is shared (and labelled) below; the lack-of-fit p-value is
+        written in the panel.
+        """
+        from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+        panel = make_axes_locatable(ax).append_axes("bottom", size="32%", pad=0.12, sharex=ax)
+        fitted = law.predict(law.sizes_)
+        relative = lambda v: 100 * (np.asarray(v) / fitted - 1)  # noqa: E731
+        low, high = (relative(v) for v in law.mean_interval_)
+        middle = relative(law.mean_)
+        has_band = np.isfinite(low) & np.isfinite(high)
+        yerr = np.where(has_band, [middle - low, high - middle], 0.0)
+        panel.errorbar(law.sizes_, middle, yerr=yerr, fmt="o", color="C0", markersize=4,
+                       capsize=2, linewidth=1)
+        panel.axhline(0.0, color="C3", linestyle="--", linewidth=1)
+        p = law.lack_of_fit_p_value_
+        note = (f"lack of fit: p = {p:.2g}" if np.isfinite(p)
+                else "lack of fit: not checked (too few sizes or trials)")
+        panel.text(0.01, 0.95, note, transform=panel.transAxes, va="top", fontsize="small")
+        panel.set_ylabel("mean / law - 1 (%)", fontsize="small")
+        panel.set_xlabel(xlabel)
+        panel.grid(True, which="major", alpha=0.3)
+        ax.set_xlabel("")
+        ax.tick_params(axis="x", which="both", labelbottom=False)
+        return panel
+
     @classmethod
     def from_estimator(
         cls,
@@ -150,7 +179,7 @@ class _ScalingDisplay:
         ax=None,
         confidence=0.9,
         fit_law=True,
-        score_name="MAE",
+        score_name=None,
         plot_kw=None,
         **scaling_curve_kwargs,
     ):
@@ -176,8 +205,9 @@ class _ScalingDisplay:
         fit_law : bool, default=True
             Whether to fit and draw the power law.
 
-        score_name : str, default="MAE"
-            Name of the error on the y axis and in the equation.
+        score_name : str, default=None
+            Name of the error on the y axis and in the equation; None takes
+            the study's (``"MAE"`` by default).
 
         plot_kw : dict, default=None
             Further keyword arguments of :meth:`plot`.
