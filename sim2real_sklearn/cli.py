@@ -109,6 +109,23 @@ def _add_study_options(parser, trials, n_jobs=1):
     parser.add_argument("--finetune-epochs", type=int, default=60)
     parser.add_argument("--checkpoint-dir", help="keep finished trials here; a re-run resumes")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--extrapolation-limit", type=_at_least(float, 1), default=10.0,
+                        help="planning answers beyond this many times the largest size measured "
+                             "are not printed as numbers (default 10)")
+    parser.add_argument("--advice-fits", type=_at_least(int, 1),
+                        help="extra fits the advice for the next study may spend "
+                             "(default: as many as this study)")
+
+
+def _at_least(kind, minimum):
+    """An argparse type: a number of ``kind`` >= ``minimum``, refused before any work."""
+    def parse(text):
+        value = kind(text)
+        if not value >= minimum:  # NaN too
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {text}")
+        return value
+    parse.__name__ = kind.__name__  # argparse names it in "invalid float value"
+    return parse
 
 
 # -- demo --
@@ -421,7 +438,9 @@ def _run_study(args, X_sim, y_sim, X_exp, y_exp, *, sizes, title, extra, **group
     elapsed = time.perf_counter() - start
     report = write_report(result, args.out, title=title,
                           extra={**extra, "seconds": round(elapsed, 1),
-                                 "command": " ".join(sys.argv)})
+                                 "command": " ".join(sys.argv)},
+                          extrapolation_limit=args.extrapolation_limit,
+                          advice_fits=args.advice_fits, source_rows=len(X_sim))
     print(f"\ndone in {elapsed:.0f} s; wrote {Path(args.out) / 'scaling_curve.png'}, "
           f"scores.csv, report.json")
     print(report["summary"])

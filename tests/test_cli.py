@@ -130,3 +130,37 @@ def test_curve_on_the_public_chi_files_with_pair_features_and_temperature(tmp_pa
     report = json.loads((tmp_path / "chi" / "report.json").read_text())
     assert report["study"]["n_target_rows"] == 1190
     assert report["study"]["n_source_rows"] == 1206
+
+
+def test_summary_prints_the_verdict_the_advice_and_every_warning(tmp_path, capsys):
+    sim, exp = write_polymers(tmp_path)
+    assert curve(tmp_path, sim, exp, "--extrapolation-limit", "5", "--advice-fits", "7") == 0
+    out = capsys.readouterr().out
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    assert isinstance(report["scaling_detected"], bool)
+    summary = out[out.index("\ndone in"):].splitlines()[2:]
+    assert summary == report["summary"].splitlines()
+    first = summary[0]
+    if report["scaling_detected"]:
+        assert first.startswith("scaling detected: the MAE falls by")
+    else:
+        assert first.startswith(("no scaling detected between 5 and 40", "transfer hurts"))
+        assert "source rows needed" not in out
+    assert report["planning"]["extrapolation_limit"] == 5
+    assert "2 trials each" in out and "next study (7 more fits)" in out
+    assert report["warnings"] and all(w in out for w in report["warnings"])
+    for row in report["planning"]["n_required"]:
+        factor = row["extrapolation_factor"]
+        assert factor is None or factor <= 5 or row["source_size"] is None
+
+
+@pytest.mark.parametrize("option, value", [("--extrapolation-limit", "0.5"),
+                                           ("--extrapolation-limit", "nan"),
+                                           ("--advice-fits", "0")])
+def test_report_options_are_refused_before_any_work(tmp_path, capsys, option, value):
+    sim, exp = write_polymers(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        curve(tmp_path, sim, exp, option, value)
+    assert stop.value.code == 2
+    assert f"argument {option}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
