@@ -408,7 +408,6 @@ def test_axis_and_equation_name_the_error_the_study_measured():
 
 
 def test_a_law_without_scaling_is_drawn_without_its_equation():
-    result = make_result(with_law=False)
     flat = np.full(SIZES.size, 0.3)[:, None] * np.exp(
         np.random.default_rng(0).normal(0, 0.1, (SIZES.size, N_TRIALS)))
     with warnings.catch_warnings():

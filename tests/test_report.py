@@ -1,6 +1,7 @@
 """The study report: planning answers recovered from curves with known laws."""
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -79,9 +80,6 @@ def test_report_records_the_laws_warnings_and_leaves_size_zero_to_the_baseline(t
 
 
 # -- honest answers: what the printed summary may and may not say -------------------
-
-import re  # noqa: E402
-
 
 def study(sizes, means, baseline, *, n_trials=10, fit_cv=0.12, trial_cv=0.1, seed=0,
           scoring="neg_mean_absolute_error"):

@@ -4,10 +4,16 @@ Before any planning answer a user needs to know whether the trials show
 scaling at all. Each simulated study has 5 sizes over two decades (100 to
 10,000 source rows) and 20 trials, like a small real study. Its noise is
 chosen from what real studies show: each fit's error scatters by 5 to 15%
-(coefficient of variation) around the law; a trial's experimental split is
-the same at every size, so a trial effect (10%) is shared by all its sizes;
-and its source subsets are nested, so neighbouring sizes of one trial drift
-together (a random walk of 3% per step). 200 studies per case.
+(coefficient of variation) around the law (the chi study of the command line,
+COSMO-RS to experiment, 5 trials: 3 to 5% per size; the quick synthetic demo,
+3 trials: 8 to 25%); a trial's experimental split is the same at every size,
+so a trial effect (10%) is shared by all its sizes; and its source subsets
+are nested, so neighbouring sizes of one trial drift together (a random walk
+of 3% per step). 200 studies per case.
+
+Measured with these seeds: a flat curve is taken for scaling in 1% (5% noise)
+and 3.5% (15% noise) of studies, a rising one in none (and flagged as rising
+in all); alpha 0.2 or 0.4, with or without a floor, is found in all.
 """
 
 import numpy as np

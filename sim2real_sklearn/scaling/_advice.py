@@ -18,6 +18,7 @@ from sklearn.utils import check_random_state
 
 from ._diagnostics import _CENSORED_SHARE
 from ._law_fitting import _law, _profile_fit
+from ._planning import law_gives_answers
 from ._statistics import _percentile_interval
 
 __all__ = ["advise_next_study"]
@@ -72,9 +73,10 @@ def advise_next_study(result, law, *, n_fits=None, source_rows=None, n_simulatio
         leave C on its bound in more than 10% of simulated studies; None
         without a gap or without scaling) with ``gap_note``;
         ``max_source_size``, ``noise`` (relative trial and per-fit spread)
-        and ``scaling_detected``. Without detected scaling nothing is
-        simulated (a flat law is no model of the next study): the
-        recommended design is the widest span the fits allow.
+        ``scaling_detected`` and ``law_gives_answers``. Without detected
+        scaling (or with alpha on its bound) nothing is simulated (a flat law
+        is no model of the next study): the recommended design is the widest
+        span the fits allow.
 
     Examples
     --------
@@ -113,9 +115,10 @@ def advise_next_study(result, law, *, n_fits=None, source_rows=None, n_simulatio
         "max_source_size": float(max_size),
         "noise": {"trial_cv": trial_cv, "fit_cv": cell_cv},
         "scaling_detected": bool(law.scaling_detected_),
+        "law_gives_answers": law_gives_answers(law),
         "simulated_studies": 0,
     }
-    if not law.scaling_detected_:
+    if not law_gives_answers(law):
         widest = max(designs, key=lambda d: (np.ptp(np.log(d["sizes"])), d["n_trials"]))
         advice.update(recommended=widest, more_trials_only=designs[0], current=None,
                       candidates=designs, gap_identifiable=None,

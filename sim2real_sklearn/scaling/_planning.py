@@ -55,6 +55,16 @@ def _reach(value, smallest, largest, limit):
     return ("extrapolation" if factor <= limit else "beyond_limit"), factor
 
 
+def law_gives_answers(law):
+    """Whether a fitted law may answer planning questions at all: the one gate.
+
+    The trials must show the error falling (``scaling_detected_``), and the
+    exponent must be identified: a law whose alpha sits on its bound (flat,
+    or a step) has no answer either.
+    """
+    return bool(law.scaling_detected_) and law.parameter_status_["alpha"] != "not_identified"
+
+
 def _given(reach):
     return reach in ("below", "inside", "extrapolation")
 
@@ -149,8 +159,9 @@ def planning_answers(result, law, *, extrapolation_limit=_DEFAULT_EXTRAPOLATION_
     """What the fitted law says about the next simulations to run, and how far it reaches.
 
     No planning number is given unless the trials show the error falling
-    with the source size (``law.scaling_detected_``); when they show it
-    rising, ``transfer_hurts`` says from where. Every answer that is a size
+    with the source size (``law.scaling_detected_``) and the law's exponent
+    is identified (``planning_given``); when they show it rising,
+    ``transfer_hurts`` says from where. Every answer that is a size
     carries its ``extrapolation_factor`` (the answer divided by the largest
     size measured; None when no number is given) and its ``reach``; beyond
     ``extrapolation_limit`` times the largest size the number itself is
@@ -170,7 +181,7 @@ def planning_answers(result, law, *, extrapolation_limit=_DEFAULT_EXTRAPOLATION_
     Returns
     -------
     answers : dict
-        ``scaling_detected``; ``baseline_mae`` (mean and interval of direct
+        ``scaling_detected``; ``planning_given``; ``baseline_mae`` (mean and interval of direct
         learning); ``transfer_mae_at_largest`` (mean at the largest source
         size); ``transfer_beats_baseline_from`` (source size where transfer
         starts beating direct learning: read from the measured means when
@@ -214,9 +225,10 @@ def planning_answers(result, law, *, extrapolation_limit=_DEFAULT_EXTRAPOLATION_
     largest = float(sizes[measured].max())
     current = float(law.predict(largest))
     gap = float(law.C_)  # the transfer gap: no amount of simulation goes below it
-    detected = bool(law.scaling_detected_)
+    detected = law_gives_answers(law)
     answers = {
-        "scaling_detected": detected,
+        "scaling_detected": bool(law.scaling_detected_),
+        "planning_given": detected,
         "confidence": float(law.confidence),
         "extrapolation_limit": limit,
         "source_rows": None if source_rows is None else int(source_rows),

@@ -233,8 +233,10 @@ def summarize(report):
         lines.append(f"with {eq['source_size']:,.0f} source rows and "
                      f"{eq['experimental_samples_used']} experiments, transfer matches direct "
                      f"learning on {size_text(eq, 'value', 'experiments', measured)}")
-    if report["scaling_detected"]:
+    if plan["planning_given"]:
         lines.extend(_describe_gains(plan, name, level, size_text))
+    elif report["scaling_detected"]:
+        lines.append("no planning numbers: the scaling strength alpha is not identified")
     if "allocation" in report:
         lines.extend(_describe_allocation(report["allocation"], name, level,
                                           plan["extrapolation_limit"]))
@@ -411,9 +413,9 @@ def _describe_advice(advice, level):
         advice["recommended"]["n_trials"] - advice["recommended"]["new_trials"]
     best = advice["recommended"]
     head = f"next study ({advice['n_fits']} more fits): {_design_text(best, existing)}"
-    if not advice["scaling_detected"]:
+    if not advice["law_gives_answers"]:
         span = np.log10(max(best["sizes"]) / min(best["sizes"]))
-        return [head + f" (sizes over {span:.1f} decades): with no scaling detected, the "
+        return [head + f" (sizes over {span:.1f} decades): without a law that scales, the "
                 "widest span and the most trials give the best chance to see one"]
     current = advice["current"]
     now = (f"{current['bootstrap_alpha_interval_width']:.2g} from this study's bootstrap, "
