@@ -433,6 +433,17 @@ def check_takes_source(estimator):
         )
 
 
+def check_groups(groups, n_rows, name="groups"):
+    """Group labels of the target rows as an array (None stays None), one per row."""
+    if groups is None:
+        return None
+    groups = np.asarray(unwrap_source(groups, name))
+    if groups.ndim != 1 or len(groups) != n_rows:
+        raise ValueError(f"{name} must hold one label per row of X ({n_rows}); "
+                         f"got shape {groups.shape}.")
+    return groups
+
+
 def check_same_rows(name, value, ref_name, n_rows):
     """Refuse a per-row argument (groups, weights) whose length differs from its data's."""
     if value is not None and _num_samples(value) != n_rows:

@@ -9,6 +9,7 @@ from sklearn.exceptions import InconsistentVersionWarning
 
 __all__ = [
     "ModelVersionWarning",
+    "NegativeTransferWarning",
     "PowerLawWarning",
     "SourceLengthWarning",
     "TrainingDivergedError",
@@ -125,3 +126,27 @@ class ModelVersionWarning(InconsistentVersionWarning):
             f"{self.current_version}, an older version: it may rely on behaviour this version "
             "lacks. Check its predictions, or upgrade: pip install -U sim2real-sklearn."
         )
+
+
+class NegativeTransferWarning(UserWarning):
+    """The simulations did not help: learning from the experiments alone validated best.
+
+    Raised by ``Sim2RealRegressor(strategy="auto")`` when its inner
+    validation chooses direct learning; the message names every candidate's
+    validation error. The fitted model then ignores the source (its
+    ``strategy_`` is ``"none"``), so a wrong default costs the user nothing.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from sim2real_sklearn import Sim2RealRegressor, make_sim2real_regression
+    >>> X_sim, y_sim, X, y = make_sim2real_regression(   # a source unrelated to the target
+    ...     n_source=1000, n_target=100, n_features=10, discrepancy=1.0, random_state=0)
+    >>> model = Sim2RealRegressor((64, 32), strategy="auto", pretrain_epochs=40,
+    ...                           finetune_epochs=40, finetune_lr=1e-3, random_state=0)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     model = model.fit(X, y, X_source=X_sim, y_source=y_sim)
+    >>> model.strategy_, [w.category.__name__ for w in caught]
+    ('none', ['NegativeTransferWarning'])
+    """

@@ -1,6 +1,7 @@
 """Sim2RealRegressor: pretrain on simulations, fine-tune on experiments."""
 
 from contextlib import contextmanager
+from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
@@ -18,13 +19,15 @@ from .._validation import (
     TorchDevice,
     TorchModuleClass,
     check_device,
+    check_groups,
     check_source,
     check_target,
 )
 from ._networks import ACTIVATIONS, MLPBody, Sim2RealNetwork
+from ._selection import AUTO_CANDIDATES, fit_auto
 from ._training import LR_SCHEDULES, _predict_tensor, _train_phase
 
-STRATEGIES = ("finetune", "freeze", "multitask")
+STRATEGIES = ("auto", "finetune", "freeze", "multitask")
 
 
 class Sim2RealRegressor(RegressorMixin, BaseEstimator):
@@ -53,9 +56,17 @@ class Sim2RealRegressor(RegressorMixin, BaseEstimator):
         and must expose ``out_features``; its parameters are given as
         ``module__<name>=value`` (skorch style, searchable by ``GridSearchCV``).
         When set, the four parameters above are not used.
-    strategy : {"finetune", "freeze", "multitask"}, default="finetune"
+    strategy : {"auto", "finetune", "freeze", "multitask"}, default="finetune"
         How the source is used:
 
+        - ``"auto"``: choose by validation on the target's training rows
+          (``auto_cv`` folds, whole groups when ``groups`` are given) among
+          ``auto_candidates`` (by default fine-tuning, freezing and direct
+          learning, each also after a quarter and half of its epochs), then
+          refit the best on every training row. The pretraining is computed
+          once for every candidate and fold, and the candidates' trainings run
+          as one stack of networks. If direct learning wins, the model ignores
+          the source and warns with :class:`~sim2real_sklearn.NegativeTransferWarning`;
         - ``"finetune"``: pretrain on the source, then train every weight on the target;
         - ``"freeze"``: pretrain, then keep the body fixed (weights and
           BatchNorm statistics) and train only the output layer;
@@ -99,6 +110,13 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         fine-tuning: ``l2sp / 2 * ||w - w_pretrained||^2`` over the body's
         weights, which keeps the body near what the simulations taught
         instead of near zero (as ``finetune_weight_decay`` would).
+    auto_candidates : list or None, default=None
+        What ``"auto"`` tries: strategy names (``"finetune"``, ``"freeze"``,
+        ``"multitask"``, ``"none"`` for direct learning) or dicts of these
+        parameters with an optional ``"name"``, e.g. ``{"name": "gentle",
+        "l2sp": 1.0}``. None means fine-tuning, freezing and direct learning.
+    auto_cv : int, default=3
+        Folds of the inner validation of ``"auto"``.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of each phase's rows and stop when the
         validation loss has not improved for ``n_iter_no_change`` epochs,
@@ -142,6 +160,15 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         Per-epoch losses of the training on the target (the joint phase for ``"multitask"``).
     pretrain_from_cache_ : bool
         Whether the pretraining was loaded from ``memory``.
+    strategy_ : str
+        The strategy the model was trained with: ``strategy``, what ``"auto"``
+        chose, or ``"none"`` (direct learning, no source).
+    selection_ : dict or None
+        With ``"auto"`` and a source: each candidate's validation error,
+        ``{name: {"mean_mae", "std_mae", "fold_mae"}}``.
+    auto_choice_ : dict
+        With ``"auto"`` and a source: the chosen candidate's name, strategy
+        and parameters (the model equals a regressor fitted with them).
     target_mean_, target_scale_ : float
         The scaling of the target inside the network.
 
@@ -157,7 +184,7 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
     (2,)
     """
 
-    __metadata_request__fit = {"X_source": True, "y_source": True}
+    __metadata_request__fit = {"X_source": True, "y_source": True, "groups": True}
 
     _parameter_constraints = {
         "hidden_layer_sizes": [LayerWidths()],
@@ -182,6 +209,8 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         "body_lr_ratio": [Interval(Real, 0, None, closed="neither")],
         "freeze_layers": [Count(0, None, closed="left")],
         "l2sp": [Interval(Real, 0, None, closed="left")],
+        "auto_candidates": [None, list, tuple],
+        "auto_cv": [Count(2, None, closed="left")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Count(1, None, closed="left")],
@@ -217,6 +246,8 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         body_lr_ratio=1.0,
         freeze_layers=0,
         l2sp=0.0,
+        auto_candidates=None,
+        auto_cv=3,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -249,6 +280,8 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         self.body_lr_ratio = body_lr_ratio
         self.freeze_layers = freeze_layers
         self.l2sp = l2sp
+        self.auto_candidates = auto_candidates
+        self.auto_cv = auto_cv
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -286,7 +319,7 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
 
     # -- fitting --
 
-    def fit(self, X, y, *, X_source=None, y_source=None):
+    def fit(self, X, y, *, X_source=None, y_source=None, groups=None):
         """Pretrain on the source (if given), then train on the target.
 
         Parameters
@@ -301,6 +334,11 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
             (see the README's FAQ).
         y_source : array-like of shape (n_source,) or (n_source, n_properties), or 1-tuple
             Source properties; several columns pretrain one output each.
+        groups : array-like of shape (n_samples,), default=None
+            Group of each target row (the polymer, the pair), for
+            ``strategy="auto"``: its inner validation then holds out whole
+            groups (``GroupKFold``), so rows of one material never sit on both
+            sides. Requested through metadata routing like the source.
 
         Returns
         -------
@@ -312,13 +350,13 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         before = dict(vars(self))
         try:
             with torch_threads(self.n_threads):
-                return self._fit(X, y, X_source, y_source)
+                return self._fit(X, y, X_source, y_source, groups)
         except BaseException:
             vars(self).clear()
             vars(self).update(before)
             raise
 
-    def _fit(self, X, y, X_source, y_source):
+    def _fit(self, X, y, X_source, y_source, groups):
         X, y = check_target(self, X, y, reset=True)
         if X.shape[0] < 2:
             raise ValueError(
@@ -328,36 +366,61 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         X_source, y_source = check_source(
             X_source, y_source, n_features=self.n_features_in_,
             feature_names=getattr(self, "feature_names_in_", None), target=X)
-        pretrain_seed, train_seed = check_random_state(self.random_state).randint(0, 2**31 - 1, size=2)
-        device = check_device(self.device)
+        groups = check_groups(groups, len(X))
+        if self.strategy == "auto":
+            return fit_auto(self, X, y, X_source, y_source, groups)
+        return self._train(X, y, X_source, y_source)
 
+    def _seeds(self):
+        """The pretraining's seed and the training's, both from random_state."""
+        return check_random_state(self.random_state).randint(0, 2**31 - 1, size=2)
+
+    def _train(self, X, y, X_source, y_source, pretraining=None):
+        """Fit checked arrays with the fixed strategy; ``pretraining`` reuses a pretraining done."""
+        plan = self._training_plan(X, y, X_source, y_source, pretraining)
+        with _seeded(plan.seed):
+            self.net_, self.finetune_history_ = _train_phase(
+                plan.network, _tensor(plan.X, plan.device), _tensor(plan.Y, plan.device),
+                tasks=plan.tasks, task_weights=plan.task_weights, settings=plan.settings,
+                seed=plan.seed, device=plan.device, verbose=self.verbose, phase=plan.phase,
+                lr_param=plan.lr_param,
+            )
+        self._log(f"trained on {len(plan.X)} rows ({self.strategy_}),"
+                  f" final loss {self.finetune_history_[-1]['train_loss']:.4g}")
+        return self
+
+    def _training_plan(self, X, y, X_source, y_source, pretraining=None):
+        """What the training on the target is: its network, rows, targets and settings.
+
+        Sets the fitted attributes known before training (scalings, source
+        counts, the pretraining's history). ``strategy="auto"`` stacks the
+        plans of its candidates; a fixed strategy trains its plan with
+        ``_train_phase``.
+        """
+        pretrain_seed, train_seed = self._seeds()
+        device = check_device(self.device)
+        self.strategy_ = self.strategy if X_source is not None else "none"
         self.n_source_samples_ = 0 if X_source is None else len(X_source)
         self.n_source_tasks_ = 0 if y_source is None else y_source.shape[1]
         self.pretrain_history_ = []
         self.pretrain_from_cache_ = False
         n_tasks = self.n_source_tasks_ + 1
-
         network, X_train, Y_train = self._prepare_training(
-            X, y, X_source, y_source, n_tasks, pretrain_seed, train_seed, device)
-
+            X, y, X_source, y_source, n_tasks, pretrain_seed, train_seed, device, pretraining)
         joint = self.strategy == "multitask" and X_source is not None
-        with _seeded(train_seed):
-            self.net_, self.finetune_history_ = _train_phase(
-                network, _tensor(X_train, device), _tensor(Y_train, device),
-                tasks=slice(0, n_tasks) if joint else slice(n_tasks - 1, n_tasks),
-                task_weights=[float(self.source_weight)] * (n_tasks - 1) + [1.0] if joint else None,
-                settings=self._settings("pretrain" if joint else "finetune", target=True,
-                                        from_pretrained=X_source is not None and not joint),
-                seed=train_seed, device=device, verbose=self.verbose,
-                phase=("joint multitask training" if joint else
-                       "fine-tuning" if X_source is not None else "direct learning (no source)"),
-                lr_param="pretrain_lr" if joint else "finetune_lr",
-            )
-        self._log(f"trained on {len(X_train)} rows ({self.strategy if X_source is not None else 'no source'}),"
-                  f" final loss {self.finetune_history_[-1]['train_loss']:.4g}")
-        return self
+        return TrainingPlan(
+            network=network, X=X_train, Y=Y_train, seed=int(train_seed), device=device,
+            tasks=slice(0, n_tasks) if joint else slice(n_tasks - 1, n_tasks),
+            task_weights=[float(self.source_weight)] * (n_tasks - 1) + [1.0] if joint else None,
+            settings=self._settings("pretrain" if joint else "finetune", target=True,
+                                    from_pretrained=X_source is not None and not joint),
+            phase=("joint multitask training" if joint else
+                   "fine-tuning" if X_source is not None else "direct learning (no source)"),
+            lr_param="pretrain_lr" if joint else "finetune_lr",
+        )
 
-    def _prepare_training(self, X, y, X_source, y_source, n_tasks, pretrain_seed, train_seed, device):
+    def _prepare_training(self, X, y, X_source, y_source, n_tasks, pretrain_seed, train_seed, device,
+                          pretraining=None):
         """The network to train on the target and its rows, per strategy.
 
         No source: a fresh network on the target. ``"multitask"``: a fresh
@@ -377,9 +440,10 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
                 np.hstack([np.full((len(X), n_tasks - 1), np.nan), self._scaled_target(y)]),
             ])
             return self._seeded_network(n_tasks, train_seed), np.vstack([X_source, X]), Y_train
+        if pretraining is None:
+            pretraining = self._pretraining(X_source, y_source, n_tasks, pretrain_seed, device)
         network, (source_mean, source_scale) = self._pretrained_network(
-            X_source, y_source, n_tasks, pretrain_seed, device
-        )
+            pretraining, n_tasks, pretrain_seed)
         if self.reuse_source_head and self.n_source_tasks_ == 1:
             # Same property in both domains: start from the simulation's
             # prediction, in the scaling the head was trained with.
@@ -484,7 +548,8 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         with _seeded(seed):
             return _build_network(self._body_spec(n_tasks))
 
-    def _pretrained_network(self, X_source, y_source, n_tasks, seed, device):
+    def _pretraining(self, X_source, y_source, n_tasks, seed, device):
+        """The pretrained weights, from ``memory`` when cached; sets ``pretrain_from_cache_``."""
         spec = self._body_spec(n_tasks)
         memory = check_memory(self.memory)
         pretrain = memory.cache(pretrain_body, ignore=["verbose"])
@@ -492,8 +557,10 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
             self.pretrain_from_cache_ = pretrain.check_call_in_cache(
                 spec, X_source, y_source, self._settings("pretrain"), int(seed), device, self.verbose
             )
-        result = pretrain(spec, X_source, y_source, self._settings("pretrain"), int(seed), device,
-                          self.verbose)
+        return pretrain(spec, X_source, y_source, self._settings("pretrain"), int(seed), device,
+                        self.verbose)
+
+    def _pretrained_network(self, result, n_tasks, seed):
         # Seeded only so as not to draw from the user's generator: the weights are overwritten.
         network = self._seeded_network(n_tasks, seed)
         network.load_state_dict({k: torch.as_tensor(v) for k, v in result["state"].items()})
@@ -516,6 +583,22 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
         return tags
+
+
+@dataclass
+class TrainingPlan:
+    """One training on the target, ready to run (see ``Sim2RealRegressor._training_plan``)."""
+
+    network: object
+    X: np.ndarray
+    Y: np.ndarray
+    seed: int
+    device: str
+    tasks: slice
+    task_weights: object
+    settings: dict
+    phase: str
+    lr_param: str
 
 
 def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose=0):

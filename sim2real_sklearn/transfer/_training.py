@@ -178,9 +178,11 @@ def _lr_scheduler(schedule, *, lr, epochs, steps_per_epoch):
     if schedule == "cosine":  # from lr down to 0 over the phase, epoch by epoch
         return LRScheduler(policy=torch.optim.lr_scheduler.CosineAnnealingLR, T_max=epochs,
                            step_every="epoch")
-    # one-cycle: up to lr over the first 30% of the steps, then down, batch by batch
+    # one-cycle: up to lr over the first 30% of the steps, then down, batch by batch. Only
+    # the learning rate cycles (not Adam's beta1 as well, torch's default): one knob, one meaning.
     return LRScheduler(policy=torch.optim.lr_scheduler.OneCycleLR, max_lr=lr,
-                       total_steps=max(1, epochs * steps_per_epoch), step_every="batch")
+                       total_steps=max(1, epochs * steps_per_epoch), step_every="batch",
+                       cycle_momentum=False)
 
 
 def _make_net(network, *, epochs, lr, batch_size, weight_decay, criterion, seed,

@@ -1,0 +1,266 @@
+"""``strategy="auto"``: choose how to use the simulations by validation on the experiments.
+
+Which strategy pays off differs from pair to pair (fine-tuning on one,
+keeping the pretrained body on another, nothing at all when the simulation
+is unrelated), and a wrong choice silently costs the user the benefit. So
+the regressor tries its candidates in an inner K-fold validation on the
+*training* rows of the target only (grouped when ``groups`` are given),
+picks the one with the lowest mean absolute error, and refits it on every
+training row with the single-model path (the model a fixed strategy gives).
+
+It costs a few fine-tunes, not ``K x candidates`` of them: the pretraining
+does not depend on the target, so it is computed once and shared; and the
+candidates' trainings on the folds run as one stack of networks
+(:mod:`._stacked`), each member the same training as alone. Folds are cut to
+one size (at most one row less per fold) so that every member of a stack
+takes the same steps.
+"""
+
+import warnings
+
+import numpy as np
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GroupKFold, KFold
+
+from .._validation import check_device
+from ..exceptions import NegativeTransferWarning
+from ._stacked import Member, Recipe, can_stack, predict_stacked, train_stacked
+
+# What "auto" tries, in the order of the table it reports. Each candidate is a
+# name and the parameters it sets on the regressor (None: no source at all).
+# Multitask training starts from scratch on the source and the target: it
+# would cost one pretraining per fold, so it is a candidate only when asked.
+AUTO_CANDIDATES = (
+    ("finetune", {"strategy": "finetune"}),
+    ("freeze", {"strategy": "freeze"}),
+    ("none", None),
+)
+# Each candidate is also read after these shares of its training (a variant
+# of the recipe at no cost: the same trajectory, scored at several lengths).
+# Only with a constant learning rate, where a shorter training is a prefix.
+LENGTH_SHARES = (0.25, 0.5)
+
+
+def candidates_of(regressor):
+    """The candidates ``(name, params)`` of an auto regressor.
+
+    ``auto_candidates`` lists strategy names (``"finetune"``, ``"freeze"``,
+    ``"multitask"``, ``"none"`` for direct learning) or dicts of regressor
+    parameters (with an optional ``"name"``), e.g. ``{"name": "l2sp",
+    "l2sp": 1.0}``.
+    """
+    given = regressor.auto_candidates
+    if given is None:
+        return list(AUTO_CANDIDATES)
+    candidates = []
+    for item in given:
+        if item in (None, "none"):
+            candidates.append(("none", None))
+        elif isinstance(item, str):
+            if item not in ("finetune", "freeze", "multitask"):
+                raise ValueError(
+                    f"auto_candidates: unknown strategy {item!r}; use 'finetune', 'freeze', "
+                    "'multitask', 'none' or a dict of regressor parameters.")
+            candidates.append((item, {"strategy": item}))
+        elif isinstance(item, dict):
+            params = dict(item)
+            name = params.pop("name", None) or ", ".join(f"{k}={v}" for k, v in params.items())
+            if params.get("strategy") == "auto":
+                raise ValueError("auto_candidates: a candidate cannot itself be 'auto'.")
+            candidates.append((name, {"strategy": "finetune", **params}))
+        else:
+            raise TypeError(f"auto_candidates: each candidate is a str or a dict, got {item!r}.")
+    if len({name for name, _ in candidates}) != len(candidates):
+        raise ValueError("auto_candidates: two candidates have the same name.")
+    return candidates
+
+
+def inner_splits(regressor, n_rows, groups):
+    """The inner validation's folds over the target's training rows, cut to one size."""
+    n_units = n_rows if groups is None else len(np.unique(groups))
+    n_splits = min(regressor.auto_cv, n_units)
+    if n_splits < 2:
+        raise ValueError(
+            f"strategy='auto' validates on folds of the training rows, but there are only "
+            f"{n_units} {'rows' if groups is None else 'groups'}: give at least 2, or choose "
+            "a strategy.")
+    rng = np.random.default_rng(regressor._seeds()[1])
+    seed = int(rng.integers(2**31 - 1))
+    if groups is None:
+        folds = list(KFold(n_splits, shuffle=True, random_state=seed).split(np.zeros(n_rows)))
+    else:
+        folds = list(GroupKFold(n_splits, shuffle=True, random_state=seed).split(
+            np.zeros(n_rows), groups=groups))
+    # Every member of a stack takes the same steps: drop the surplus of the larger folds.
+    size = min(len(train) for train, _ in folds)
+    return [(np.sort(rng.permutation(train)[:size]), valid) for train, valid in folds]
+
+
+def fit_auto(regressor, X, y, X_source, y_source, groups):
+    """Fit ``regressor`` (strategy ``"auto"``) on checked arrays: select, then refit."""
+    if X_source is None:  # nothing to choose without a source
+        regressor._train(X, y, None, None)
+        regressor.selection_ = None
+        return regressor
+    # One seed for the whole selection, even without random_state: every
+    # candidate and fold shares the pretraining and the seeds, so the
+    # comparison is paired.
+    base = _seeded_template(regressor)
+    pretrain_seed, _ = base._seeds()
+    pretraining = base._pretraining(X_source, y_source, y_source.shape[1] + 1, pretrain_seed,
+                                    check_device(base.device))
+    from_cache = getattr(base, "pretrain_from_cache_", False)
+    candidates = candidates_of(regressor)
+    folds = inner_splits(base, len(X), groups)
+    errors, variants = _validation_errors(base, candidates, folds, X, y, X_source, y_source,
+                                          pretraining)
+    table = {name: {"mean_mae": float(np.mean(e)), "std_mae": float(np.std(e)),
+                    "fold_mae": [float(v) for v in e]} for name, e in errors.items()}
+    best = min(table, key=lambda name: table[name]["mean_mae"])
+    strategy, params = variants[best]
+    final = _candidate(base, params)
+    final._train(X, y, *_source(strategy, X_source, y_source), pretraining=pretraining)
+    fitted = {k: v for k, v in vars(final).items() if k.endswith("_") and not k.startswith("_")}
+    vars(regressor).update(fitted)
+    regressor.strategy_ = strategy
+    regressor.selection_ = table
+    regressor.auto_choice_ = {"candidate": best, "strategy": strategy,
+                              "params": dict(params or {})}
+    regressor.pretrain_from_cache_ = from_cache
+    if strategy == "none":
+        scores = "; ".join(f"{name} {row['mean_mae']:.4g} (+/- {row['std_mae']:.2g})"
+                           for name, row in table.items())
+        warnings.warn(
+            f"Direct learning validated best: the source did not help on these {len(X)} "
+            f"training rows, so the model ignores it. Validation MAE by candidate: {scores}.",
+            NegativeTransferWarning, stacklevel=4)
+    return regressor
+
+
+def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretraining):
+    """Each candidate's (and length variant's) mean absolute error on each fold's validation rows.
+
+    Candidates whose trainings can share a stack (same network, rows and
+    optimiser settings) train together; the others (multitask, a body with
+    BatchNorm or of your own) one fold at a time. Returns the errors by
+    variant name and, by variant name, its strategy and regressor parameters.
+    """
+    errors, variants, stacks = {}, {}, {}
+    n_tasks = y_source.shape[1] + 1
+    for name, params in candidates:
+        errors[name] = [np.nan] * len(folds)
+        variants[name] = ("none" if params is None else params["strategy"], params)
+        for k, (train, valid) in enumerate(folds):
+            model = _candidate(base, params)
+            source = _source(variants[name][0], X_source, y_source)
+            if (params or {}).get("strategy") == "multitask" or not _stackable(model):
+                model._train(X[train], y[train], *source, pretraining=pretraining)
+                errors[name][k] = _mae(model.predict(X[valid]), y[valid])
+                continue
+            plan = model._training_plan(X[train], y[train], *source, pretraining=pretraining)
+            key, recipe, member = _as_member(plan, train, len(X), n_tasks)
+            stacks.setdefault(key, (recipe, []))[1].append((name, params, k, model, member))
+    device = check_device(base.device)
+    X_all = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)
+    for recipe, entries in stacks.values():
+        lengths = _length_variants(recipe)
+        members = [entry[-1] for entry in entries]
+        states, _, snapshots = train_stacked(
+            members, X_all, members[0].targets, recipe, activation=base.activation,
+            dropout=base.dropout, tasks=slice(n_tasks - 1, n_tasks), device=device,
+            snapshot_epochs=lengths or (recipe.epochs,))
+        snapshots[recipe.epochs] = states
+        width = max(len(folds[k][1]) for _, _, k, _, _ in entries)
+        rows = torch.stack([torch.as_tensor(np.resize(folds[k][1], width))
+                            for _, _, k, _, _ in entries]).to(device)
+        for epochs, at_epochs in snapshots.items():
+            outputs = predict_stacked(at_epochs, X_all[rows], base.activation, device)
+            for (name, params, k, model, _), output in zip(entries, outputs):
+                variant = name if epochs == recipe.epochs else f"{name}, {epochs} epochs"
+                if variant not in errors:
+                    errors[variant] = [np.nan] * len(folds)
+                    variants[variant] = (variants[name][0],
+                                         {**(params or {}), "finetune_epochs": epochs})
+                valid = folds[k][1]
+                predicted = output[:len(valid), -1].cpu().numpy().astype(np.float64)
+                errors[variant][k] = _mae(predicted * model.target_scale_ + model.target_mean_,
+                                          y[valid])
+    return errors, variants
+
+
+def _length_variants(recipe):
+    """Shorter trainings read from the same trajectory (constant learning rate only)."""
+    if recipe.lr_schedule != "constant" or recipe.patience is not None:
+        return ()
+    lengths = sorted({max(1, int(round(share * recipe.epochs))) for share in LENGTH_SHARES})
+    return tuple(e for e in lengths if e < recipe.epochs)
+
+
+def _as_member(plan, train, n_rows, n_tasks):
+    """A training plan as a stack member, its recipe and the key of the stacks it may join.
+
+    Direct learning trains a network with one output; here it gets the
+    pretrained networks' ``n_tasks`` outputs, the extra ones unused (no
+    gradient reaches them), so that it can share their stack: the target
+    output and its training are the same.
+    """
+    settings = plan.settings
+    network = plan.network
+    state = {k: v.detach().clone() for k, v in network.state_dict().items()}
+    if state["heads.weight"].shape[0] < n_tasks:
+        missing = n_tasks - state["heads.weight"].shape[0]
+        state["heads.weight"] = torch.cat([state["heads.weight"].new_zeros(
+            missing, state["heads.weight"].shape[1]), state["heads.weight"]])
+        state["heads.bias"] = torch.cat([state["heads.bias"].new_zeros(missing),
+                                         state["heads.bias"]])
+    frozen = bool(network.body_frozen)
+    recipe = Recipe(
+        epochs=settings["epochs"], batch_size=settings["batch_size"], lr=settings["lr"],
+        weight_decay=settings["weight_decay"], body_lr_ratio=settings.get("body_lr_ratio", 1.0),
+        frozen_layers=0 if frozen else network.frozen_layers, l2sp=settings.get("l2sp", 0.0),
+        loss="mse", lr_schedule=settings.get("lr_schedule", "constant"),
+        patience=settings["n_iter_no_change"] if settings["early_stopping"] else None)
+    member = Member(state=state, rows=train, seed=plan.seed, loss=settings.get("loss", "mse"),
+                    frozen=frozen, targets=_targets_on(train, plan.Y, n_rows))
+    # A frozen body cannot share a stack with weight decay (Adam would move it).
+    architecture = tuple((name, tuple(v.shape)) for name, v in state.items())
+    key = (recipe, frozen and recipe.weight_decay > 0, architecture)
+    return key, recipe, member
+
+
+def _targets_on(rows, Y_rows, n_rows):
+    """The member's scaled targets placed at its rows of the stack's X (NaN elsewhere)."""
+    targets = torch.full((n_rows, Y_rows.shape[1]), float("nan"))
+    targets[torch.as_tensor(rows)] = torch.as_tensor(Y_rows, dtype=torch.float32)
+    return targets
+
+
+def _stackable(model):
+    return model.module is None and not model.batch_norm and not model.early_stopping
+
+
+def _mae(predicted, y):
+    return float(np.mean(np.abs(predicted - y)))
+
+
+def _seeded_template(regressor):
+    """A copy of the regressor with a fixed integer seed, that every candidate is cloned from."""
+    if isinstance(regressor.random_state, (int, np.integer)):
+        seed = int(regressor.random_state)
+    else:
+        seed = int(regressor._seeds()[1])  # drawn once from the given generator (or None)
+    template = clone(regressor).set_params(random_state=seed)
+    template.n_features_in_ = regressor.n_features_in_
+    return template
+
+
+def _candidate(regressor, params):
+    """A regressor that trains one candidate; its checks were done by the auto regressor."""
+    model = clone(regressor).set_params(**{"strategy": "finetune", **(params or {})})
+    model.n_features_in_ = regressor.n_features_in_
+    return model
+
+
+def _source(strategy, X_source, y_source):
+    return (None, None) if strategy == "none" else (X_source, y_source)

@@ -1,0 +1,172 @@
+"""strategy="auto": the regressor chooses how to use the simulations by validation."""
+
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.model_selection import KFold, cross_validate
+
+from sim2real_sklearn import NegativeTransferWarning, Sim2RealRegressor
+from sim2real_sklearn.datasets import make_sim2real_regression
+from sim2real_sklearn.transfer import _regressor, _selection
+
+FAST = dict(hidden_layer_sizes=(64, 32), pretrain_epochs=40, finetune_epochs=40,
+            finetune_lr=1e-3, random_state=0)
+
+
+def data(discrepancy, n_target=100, seed=0):
+    X_sim, y_sim, X_exp, y_exp = make_sim2real_regression(
+        n_source=1000, n_target=n_target + 400, n_features=10, discrepancy=discrepancy,
+        random_state=seed)
+    return X_sim, y_sim, X_exp[:n_target], y_exp[:n_target], X_exp[n_target:], y_exp[n_target:]
+
+
+def mae(model, X, y):
+    return float(np.mean(np.abs(model.predict(X) - y)))
+
+
+def test_an_informative_source_is_used_and_beats_learning_without_it():
+    X_sim, y_sim, X, y, X_test, y_test = data(discrepancy=0.1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NegativeTransferWarning)
+        auto = Sim2RealRegressor(strategy="auto", **FAST).fit(X, y, X_source=X_sim, y_source=y_sim)
+    direct = Sim2RealRegressor(**FAST).fit(X, y)
+    assert auto.strategy_ in ("finetune", "freeze")
+    assert mae(auto, X_test, y_test) < 0.7 * mae(direct, X_test, y_test)
+
+
+def test_an_uninformative_source_is_ignored_with_a_warning_naming_the_scores():
+    X_sim, y_sim, X, y, X_test, y_test = data(discrepancy=1.0)
+    with pytest.warns(NegativeTransferWarning, match=r"Direct learning validated best.*"
+                                                     r"finetune \d\.\d+ \(\+/- .*none \d"):
+        auto = Sim2RealRegressor(strategy="auto", **FAST).fit(X, y, X_source=X_sim, y_source=y_sim)
+    assert auto.strategy_ == "none" and auto.n_source_samples_ == 0
+    fixed = Sim2RealRegressor(**FAST).fit(X, y, X_source=X_sim, y_source=y_sim)
+    assert mae(auto, X_test, y_test) < mae(fixed, X_test, y_test)
+
+
+@pytest.mark.parametrize("discrepancy", [0.1, 1.0])
+def test_the_final_model_is_the_chosen_candidate_refitted_on_every_row(discrepancy):
+    X_sim, y_sim, X, y, X_test, _ = data(discrepancy)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NegativeTransferWarning)
+        auto = Sim2RealRegressor(strategy="auto", **FAST).fit(X, y, X_source=X_sim, y_source=y_sim)
+    chosen = {**FAST, **auto.auto_choice_["params"]}
+    alone = Sim2RealRegressor(**chosen)
+    source = {} if auto.strategy_ == "none" else dict(X_source=X_sim, y_source=y_sim)
+    alone.fit(X, y, **source)
+    np.testing.assert_array_equal(auto.predict(X_test), alone.predict(X_test))
+
+
+def test_the_selection_table_reports_every_candidate_with_its_spread():
+    X_sim, y_sim, X, y, _, _ = data(discrepancy=0.3)
+    auto = Sim2RealRegressor(strategy="auto", auto_cv=4, **FAST).fit(
+        X, y, X_source=X_sim, y_source=y_sim)
+    names = set(auto.selection_)
+    assert {"finetune", "freeze", "none"} <= names
+    assert {"finetune, 10 epochs", "finetune, 20 epochs"} <= names  # length variants of 40
+    for row in auto.selection_.values():
+        assert len(row["fold_mae"]) == 4 and row["std_mae"] >= 0
+        assert row["mean_mae"] == pytest.approx(np.mean(row["fold_mae"]))
+    best = min(auto.selection_, key=lambda k: auto.selection_[k]["mean_mae"])
+    assert auto.auto_choice_["candidate"] == best
+
+
+def test_the_pretraining_is_computed_once_for_every_candidate_and_fold(monkeypatch, tmp_path):
+    calls = []
+    real = _regressor.pretrain_body
+
+    def counted(body_spec, X_source, y_source, settings, seed, device, verbose=0):
+        calls.append(1)
+        return real(body_spec, X_source, y_source, settings, seed, device, verbose)
+
+    monkeypatch.setattr(_regressor, "pretrain_body", counted)
+    X_sim, y_sim, X, y, _, _ = data(discrepancy=0.3)
+    Sim2RealRegressor(strategy="auto", **FAST).fit(X, y, X_source=X_sim, y_source=y_sim)
+    assert len(calls) == 1
+    # with a cache, a second auto fit (say, in a grid search) pretrains not at all
+    model = Sim2RealRegressor(strategy="auto", memory=str(tmp_path), **FAST)
+    model.fit(X, y, X_source=X_sim, y_source=y_sim)
+    model.fit(X, y, X_source=X_sim, y_source=y_sim)
+    assert len(calls) == 2 and model.pretrain_from_cache_
+
+
+def test_groups_hold_out_whole_groups_in_the_inner_validation(monkeypatch):
+    seen = []
+    real = _selection.inner_splits
+
+    def spy(regressor, n_rows, groups):
+        folds = real(regressor, n_rows, groups)
+        seen.append((groups, folds))
+        return folds
+
+    monkeypatch.setattr(_selection, "inner_splits", spy)
+    X_sim, y_sim, X, y, _, _ = data(discrepancy=0.3)
+    groups = np.repeat(np.arange(20), 5)
+    Sim2RealRegressor(strategy="auto", **FAST).fit(X, y, X_source=X_sim, y_source=y_sim,
+                                                   groups=groups)
+    (given, folds), = seen
+    for train, valid in folds:
+        assert not set(given[train]) & set(given[valid])
+
+
+def test_no_test_row_of_an_outer_split_reaches_the_inner_selection(monkeypatch):
+    # Rows carry their id in column 0 (a feature like any other). Every row
+    # that reaches a training or a validation of the selection is recorded.
+    X_sim, y_sim, X, y, _, _ = data(discrepancy=0.3)
+    X = np.column_stack([np.arange(len(X)), X])
+    X_sim = np.column_stack([np.full(len(X_sim), -1.0), X_sim])
+    reached = []
+    real_plan = Sim2RealRegressor._training_plan
+    real_errors = _selection._validation_errors
+
+    def plan_spy(self, X_, *args, **kwargs):
+        reached.append(set(X_[:, 0].astype(int)) - {-1})
+        return real_plan(self, X_, *args, **kwargs)
+
+    def errors_spy(base, candidates, folds, X_, *args):
+        reached.append(set(X_[:, 0].astype(int)))
+        return real_errors(base, candidates, folds, X_, *args)
+
+    monkeypatch.setattr(Sim2RealRegressor, "_training_plan", plan_spy)
+    monkeypatch.setattr(_selection, "_validation_errors", errors_spy)
+    outer = list(KFold(3, shuffle=True, random_state=0).split(X))
+    with sklearn.config_context(enable_metadata_routing=True):
+        for train, test in outer:
+            reached.clear()
+            Sim2RealRegressor(strategy="auto", **{**FAST, "pretrain_epochs": 5}).fit(
+                X[train], y[train], X_source=(X_sim,), y_source=(y_sim,))
+            seen = set().union(*reached)
+            assert seen and not seen & set(test)
+        scores = cross_validate(Sim2RealRegressor(strategy="auto", **FAST), X, y, cv=outer,
+                                params={"X_source": (X_sim,), "y_source": (y_sim,)})
+    assert np.isfinite(scores["test_score"]).all()
+
+
+def test_candidates_can_be_chosen_and_include_multitask_and_recipe_variants():
+    X_sim, y_sim, X, y, _, _ = data(discrepancy=0.3)
+    auto = Sim2RealRegressor(strategy="auto", auto_cv=3, auto_candidates=[
+        "multitask", {"name": "gentle", "l2sp": 1.0, "body_lr_ratio": 0.3}, "none"], **FAST)
+    auto.fit(X, y, X_source=X_sim, y_source=y_sim)
+    assert {"multitask", "gentle", "none"} <= set(auto.selection_)
+
+
+@pytest.mark.parametrize("candidates, error, fragment", [
+    (["distill"], ValueError, "unknown strategy 'distill'"),
+    ([{"strategy": "auto"}], ValueError, "cannot itself be 'auto'"),
+    (["finetune", "finetune"], ValueError, "same name"),
+    ([3], TypeError, "a str or a dict"),
+])
+def test_bad_candidates_are_named(candidates, error, fragment):
+    X_sim, y_sim, X, y, _, _ = data(discrepancy=0.3, n_target=30)
+    with pytest.raises(error, match=fragment):
+        Sim2RealRegressor(strategy="auto", auto_candidates=candidates, **FAST).fit(
+            X, y, X_source=X_sim, y_source=y_sim)
+
+
+def test_too_few_groups_for_an_inner_validation_is_said():
+    X_sim, y_sim, X, y, _, _ = data(discrepancy=0.3, n_target=10)
+    with pytest.raises(ValueError, match="only 1 groups"):
+        Sim2RealRegressor(strategy="auto", **FAST).fit(X, y, X_source=X_sim, y_source=y_sim,
+                                                       groups=np.zeros(10))
