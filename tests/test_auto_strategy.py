@@ -170,3 +170,34 @@ def test_too_few_groups_for_an_inner_validation_is_said():
     with pytest.raises(ValueError, match="only 1 groups"):
         Sim2RealRegressor(strategy="auto", **FAST).fit(X, y, X_source=X_sim, y_source=y_sim,
                                                        groups=np.zeros(10))
+
+
+def test_a_study_records_the_strategy_each_trial_chose(tmp_path, monkeypatch):
+    from sim2real_sklearn import ScalingCurveResult, scaling_curve
+    from sim2real_sklearn.scaling import write_report
+
+    seen_groups = []
+    real = _selection.inner_splits
+    monkeypatch.setattr(_selection, "inner_splits", lambda r, n, g: seen_groups.append(g) or
+                        real(r, n, g))
+    X_sim, y_sim, X, y, _, _ = data(discrepancy=1.0, n_target=80)
+    groups = np.repeat(np.arange(40), 2)
+    model = Sim2RealRegressor(strategy="auto", **{**FAST, "pretrain_epochs": 20,
+                                                  "finetune_epochs": 20})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = scaling_curve(model, X_sim, y_sim, X, y, source_sizes=[100, 300, 1000],
+                               n_trials=3, target_groups=groups, random_state=0)
+    assert result.strategies.shape == (3, 3)
+    assert set(result.strategies.ravel()) <= {"finetune", "freeze", "none"}
+    # the groups of each trial's training rows reached the inner validation
+    assert seen_groups and all(g is not None for g in seen_groups)
+    path = result.save(tmp_path / "result")
+    np.testing.assert_array_equal(ScalingCurveResult.load(path).strategies, result.strategies)
+    assert "strategy" in result.to_frame()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = write_report(result, tmp_path / "report")
+    chosen = report["strategies"]["at_largest_size"]
+    assert sum(chosen["counts"].values()) == 3 and chosen["source_size"] == 1000
+    assert "strategy used at 1,000 source rows: " in report["summary"]

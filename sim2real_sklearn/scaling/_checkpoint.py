@@ -122,6 +122,8 @@ def _check_cell(cell, n_groups):
     elif not (isinstance(groups, list) and len(groups) == n_groups and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in groups)):
         raise ValueError(f"group_errors must be a list of {n_groups} numbers")
+    if not isinstance(cell.get("strategy"), (str, type(None))):
+        raise ValueError(f"strategy is {cell['strategy']!r}, not a name")
 
 
 def study_key(estimator, data, random_state, scoring, gridded):

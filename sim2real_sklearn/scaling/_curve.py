@@ -286,6 +286,7 @@ def scaling_curve(
         # them as positive errors, which is what a power law of the error needs.
         scorer=scorer, sign=getattr(scorer, "_sign", 1), error_score=error_score,
         one_thread=joblib.effective_n_jobs(n_jobs) != 1,
+        pass_groups=target_groups is not None and _takes_groups(estimator),
     )
     if n_trials is None:
         n_trials = 10 if cv is None else check_cv(cv).get_n_splits(groups=study.target_groups)
@@ -342,8 +343,8 @@ def scaling_curve(
             _report_progress(verbose, i, len(todo), sizes_of(cell)[0], cell[2], out, start)
 
     _warn_failures(done, cells, sizes_of, error_score)
-    arrays = _stack_cells(done, (len(sizes) + 1, 1 if tsizes is None else len(tsizes), n_trials),
-                          study.score_labels)
+    shape = (len(sizes) + 1, 1 if tsizes is None else len(tsizes), n_trials)
+    arrays = _stack_cells(done, shape, study.score_labels)
     name = scoring if isinstance(scoring, str) or scoring is None else repr(scoring)
     return ScalingCurveResult(
         source_sizes=sizes, target_sizes=tsizes, errors=arrays["errors"],
@@ -354,6 +355,7 @@ def scaling_curve(
         n_target_train=[len(t.train) for t in trials],
         random_state=entropy, scoring=name or "neg_mean_absolute_error",
         greater_is_better=study.sign > 0, n_reused_cells=len(cells) - len(todo),
+        strategies=arrays["strategies"],
         params={
             "estimator": repr(estimator),
             "n_trials": n_trials,
@@ -362,6 +364,14 @@ def scaling_curve(
             "leakage_guard": trials[0].test_groups is not None,
         },
     )
+
+
+def _takes_groups(estimator):
+    """Whether the estimator's fit requests ``groups`` (Sim2RealRegressor does, for "auto")."""
+    from sklearn.utils.metadata_routing import get_routing_for_object
+
+    with config_context(enable_metadata_routing=True):
+        return bool(get_routing_for_object(estimator).consumes("fit", ["groups"]))
 
 
 def _run_cell(estimator, study, trial, n_source, n_target, checkpoint):
@@ -422,12 +432,16 @@ def _stack_cells(done, shape, labels):
     """The cells' numbers as arrays of ``shape`` (sizes + 1, target sizes, trials)."""
     arrays = {name: np.full(shape, np.nan) for name in ("errors", "fit_times", "score_times")}
     arrays["group_errors"] = None if labels is None else np.full((len(labels),) + shape, np.nan)
+    strategies = np.full(shape, "", dtype=object)
     for (s, t, k), out in done.items():
+        strategies[s, t, k] = out.get("strategy") or ""
         arrays["errors"][s, t, k] = out["error"]
         arrays["fit_times"][s, t, k] = out["fit_time"]
         arrays["score_times"][s, t, k] = out["score_time"]
         if labels is not None:
             arrays["group_errors"][:, s, t, k] = out["group_errors"]
+    # Only models that say how they used the source (strategy_) fill this in.
+    arrays["strategies"] = strategies if strategies[1:].any() else None
     return arrays
 
 

@@ -171,11 +171,41 @@ def write_report(result, out_dir, *, title=None, confidence=0.9, extra=None,
     }
     if allocation is not None:
         report["allocation"] = allocation
+    strategies = strategy_choices(result)
+    if strategies is not None:
+        report["strategies"] = strategies
     if extra:
         report["study"] = extra
     report["summary"] = summarize(report)
     (out / "report.json").write_text(json.dumps(_strict_json(report), indent=2, allow_nan=False))
     return report
+
+
+def strategy_choices(result):
+    """How each trial's model used the source (what ``strategy="auto"`` chose), and how often.
+
+    Returns None when the models do not say (no ``strategy_``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from types import SimpleNamespace
+    >>> result = SimpleNamespace(source_sizes=np.array([100, 1000]), strategies=np.array(
+    ...     [["finetune", "none", "none"], ["finetune", "finetune", "freeze"]], dtype=object))
+    >>> strategy_choices(result)["at_largest_size"]["counts"]
+    {'finetune': 2, 'freeze': 1}
+    """
+    strategies = getattr(result, "strategies", None)
+    if strategies is None:
+        return None
+    by_size = {}
+    for size, row in zip(np.asarray(result.source_sizes).tolist(), strategies):
+        names = [str(name) for name in row]
+        counts = {name: names.count(name) for name in sorted(set(names)) if name}
+        by_size[str(size)] = {"per_trial": names, "counts": counts}
+    largest = str(int(np.max(result.source_sizes)))
+    return {"by_source_size": by_size, "at_largest_size": {"source_size": int(largest),
+                                                          **by_size[largest]}}
 
 
 def _allocation_answer(two_way, budget, cost_source, cost_target, limit):
@@ -222,6 +252,11 @@ def summarize(report):
     top = plan["transfer_mae_at_largest"]
     lines.append(f"mean {name} with {top['source_size']:,.0f} source rows: {top['mean']:.4g} "
                  f"({top['n_trials']} trials)")
+    if "strategies" in report:
+        chosen = report["strategies"]["at_largest_size"]
+        counts = sorted(chosen["counts"].items(), key=lambda item: -item[1])
+        lines.append(f"  strategy used at {chosen['source_size']:,} source rows: " + ", ".join(
+            f"{name} in {count} of {len(chosen['per_trial'])} trials" for name, count in counts))
     if "baseline_mae" in plan:
         lines.append(f"direct learning (no source) {name}: {plan['baseline_mae']['mean']:.4g}")
         cross = plan["transfer_beats_baseline_from"]

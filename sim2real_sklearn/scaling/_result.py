@@ -111,6 +111,9 @@ class ScalingCurveResult:
         What was run (estimator, protocol), JSON-serialisable.
     n_reused_cells : int, default=0
         Cells read back from a checkpoint directory instead of computed.
+    strategies : array-like of str of the shape of ``errors``, default=None
+        The strategy each cell's model was trained with (its ``strategy_``,
+        e.g. what ``strategy="auto"`` chose); "" where the model has none.
 
     Attributes
     ----------
@@ -138,6 +141,8 @@ class ScalingCurveResult:
     greater_is_better : bool
     params : dict
     n_reused_cells : int
+    strategies : ndarray of str of shape (n_sizes, n_trials) or None
+        The strategy each transfer model was trained with, trial by trial.
     score_name : str
         The error the scores measure, as laws and plots write it (``"MAE"``,
         ``"RMSE"``; see :func:`error_name`).
@@ -180,6 +185,7 @@ class ScalingCurveResult:
         greater_is_better=False,
         params=None,
         n_reused_cells=0,
+        strategies=None,
     ):
         self.source_sizes = np.asarray(source_sizes, dtype=int)
         self.target_sizes = (
@@ -207,6 +213,9 @@ class ScalingCurveResult:
         self.greater_is_better = bool(greater_is_better)
         self.params = {} if params is None else dict(params)
         self.n_reused_cells = int(n_reused_cells)
+        self._strategies = None if strategies is None else np.asarray(
+            [[[value or "" for value in row] for row in block] for block in strategies],
+            dtype=object).reshape(self._errors.shape)
         self._set_views()
 
     def _set_views(self):
@@ -224,6 +233,9 @@ class ScalingCurveResult:
             full = getattr(self, "_" + name)
             setattr(self, name, None if full is None else full[1:, -1, :])
             setattr(self, "baseline_" + name, None if full is None else full[0, -1])
+        # The strategy each transfer model was trained with ("" where unknown):
+        # what strategy="auto" chose, trial by trial.
+        self.strategies = None if self._strategies is None else self._strategies[1:, -1, :]
         if self._groups is None:
             self.group_scores = self.group_baseline_scores = None
         else:
@@ -529,6 +541,8 @@ class ScalingCurveResult:
         if self._fit_times is not None:
             base["fit_time"] = self._fit_times.ravel()
             base["score_time"] = self._score_times.ravel()
+        if self._strategies is not None:
+            base["strategy"] = self._strategies.ravel()
         frames = [pd.DataFrame({**base, "group": None, "error": self._errors.ravel()})]
         if self._groups is not None:
             for i, label in enumerate(self._groups):
@@ -579,6 +593,7 @@ class ScalingCurveResult:
             "greater_is_better": self.greater_is_better,
             "params": self.params,
             "n_reused_cells": self.n_reused_cells,
+            "strategies": None if self._strategies is None else self._strategies.tolist(),
         }
         arrays = {"errors": self._errors, "meta_json": np.array(json.dumps(meta))}
         for name in ("fit_times", "score_times", "group_errors"):

@@ -53,6 +53,10 @@ class Study:
     error_score : float or "raise"
     one_thread : bool
         Whether fits run in parallel jobs, each with one torch thread.
+    pass_groups : bool
+        Whether the estimator takes ``groups`` in ``fit`` (then each fit gets
+        the target groups of its training rows, e.g. for the grouped inner
+        validation of ``strategy="auto"``).
     """
 
     X_source: object
@@ -67,6 +71,7 @@ class Study:
     sign: int = 1
     error_score: object = np.nan
     one_thread: bool = False
+    pass_groups: bool = False
 
     @property
     def n_source(self):
@@ -255,7 +260,8 @@ def fit_and_score_cell(estimator, study, trial, n_source, n_target):
 
     Returns a JSON-ready dict (the checkpoint stores it as it is): ``error``,
     ``fit_time``, ``score_time``, ``fit_error`` (the formatted exception of a
-    failed fit, else None) and ``group_errors``.
+    failed fit, else None), ``group_errors`` and ``strategy`` (the fitted
+    model's ``strategy_``, e.g. what ``strategy="auto"`` chose, or None).
     """
     train, test = trial.train, trial.test
     if n_target is not None:
@@ -267,11 +273,14 @@ def fit_and_score_cell(estimator, study, trial, n_source, n_target):
         # 1-tuples: no cross-validation inside the estimator slices the source.
         fit_params = {"X_source": (_safe_indexing(study.X_source, rows),),
                       "y_source": (study.y_source[rows],)}
+    if study.pass_groups and study.target_groups is not None:
+        fit_params["groups"] = study.target_groups[train]
     X_test, y_test = _safe_indexing(study.X_target, test), study.y_target[test]
     error_score = study.error_score
     out = {"error": float(error_score) if error_score != "raise" else np.nan,
            "fit_time": np.nan, "score_time": np.nan, "fit_error": None,
-           "group_errors": None if study.score_labels is None else [np.nan] * len(study.score_labels)}
+           "group_errors": None if study.score_labels is None else [np.nan] * len(study.score_labels),
+           "strategy": None}
     start = time.perf_counter()
     try:
         with torch_threads(1 if study.one_thread else None), \
@@ -279,6 +288,7 @@ def fit_and_score_cell(estimator, study, trial, n_source, n_target):
             estimator.fit(_safe_indexing(study.X_target, train), study.y_target[train],
                           **fit_params)
             out["fit_time"] = time.perf_counter() - start
+            out["strategy"] = _strategy_of(estimator)
             out["error"] = study.sign * float(study.scorer(estimator, X_test, y_test))
             if study.score_labels is not None:
                 out["group_errors"] = _group_errors(estimator, study, X_test, y_test, test)
@@ -288,6 +298,21 @@ def fit_and_score_cell(estimator, study, trial, n_source, n_target):
             raise
         out["fit_error"] = "".join(traceback.format_exception_only(type(exc), exc))
     return out
+
+
+def _strategy_of(estimator):
+    """The ``strategy_`` of a fitted model (a pipeline's last step, a search's best model)."""
+    for _ in range(4):  # a search of a pipeline, at most a few levels deep
+        strategy = getattr(estimator, "strategy_", None)
+        if strategy is not None:
+            return str(strategy)
+        inner = getattr(estimator, "best_estimator_", None)
+        if inner is None and hasattr(estimator, "steps"):
+            inner = estimator.steps[-1][1]
+        if inner is None:
+            return None
+        estimator = inner
+    return None
 
 
 def _group_errors(estimator, study, X_test, y_test, test):
