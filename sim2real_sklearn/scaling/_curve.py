@@ -51,6 +51,7 @@ from ._study import (
     Study,
     draw_trials,
     fit_and_score_cell,
+    fit_and_score_cells,
     root_entropy,
     score_labels,
     translate_sizes,
@@ -79,6 +80,7 @@ _STUDY_CONSTRAINTS = {
     # Any non-negative int: a result records its root seed (up to 2**63) to repeat the run.
     "random_state": [None, Interval(Integral, 0, None, closed="left"), np.random.RandomState],
     "checkpoint_dir": [None, str, PathLike()],
+    "batch_trials": ["boolean"],
 }
 
 
@@ -119,6 +121,7 @@ def scaling_curve(
     verbose=0,
     random_state=None,
     checkpoint_dir=None,
+    batch_trials=True,
 ):
     """Experimental error against the number of simulation rows used.
 
@@ -232,6 +235,14 @@ def scaling_curve(
         missing cells and gives the result of an uninterrupted run; a changed
         study never reads stale cells. Failed cells are not stored, so they
         are retried. Adding trials or sizes reuses the existing cells.
+    batch_trials : bool, default=True
+        Train the trials of one size as one stack of networks when the
+        estimator is a :class:`~sim2real_sklearn.Sim2RealRegressor` (or a
+        pipeline ending with one): each trial gets the same training as
+        alone (same seeds, same numbers to float32 round-off) in a fraction
+        of the time. Other estimators are fitted one cell at a time whatever
+        this says. Workers (``n_jobs``, Dask) each take a share of the
+        trials of every size; checkpoints stay one file per cell.
 
     Returns
     -------
@@ -332,15 +343,26 @@ def scaling_curve(
              + ("" if tsizes is None else f" x target sizes {tsizes.tolist()}")
              + f": {len(cells)} fits, {len(done)} read from the checkpoint.")
 
+    # Trials of one size train as stacks when the estimator allows it (the same
+    # numbers, faster); each job is one batch, or one cell otherwise.
+    stacked = batch_trials and _can_batch(estimator)
+    batches = _batches(cells, todo, sizes_of, trials) if stacked else [[c] for c in todo]
+    missing = set(todo)
     parallel = Parallel(n_jobs=n_jobs, pre_dispatch=pre_dispatch, return_as="generator")
-    jobs = (delayed(_run_cell)(clone(estimator), study, trials[c[2]], *sizes_of(c),
-                               store.path(name_of(c)))
-            for c in todo)
-    start = time.perf_counter()
-    for i, (cell, out) in enumerate(zip(todo, parallel(jobs)), 1):
-        done[cell] = out
-        if verbose:
-            _report_progress(verbose, i, len(todo), sizes_of(cell)[0], cell[2], out, start)
+    jobs = (delayed(_run_batch)(estimator, study,
+                                [(trials[c[2]], *sizes_of(c)) for c in batch],
+                                [store.path(name_of(c)) if c in missing else None for c in batch],
+                                stacked)
+            for batch in batches)
+    start, i = time.perf_counter(), 0
+    for batch, outs in zip(batches, parallel(jobs)):
+        for cell, out in zip(batch, outs):
+            if cell not in missing:
+                continue  # recomputed only to keep its batch whole: the stored cell stands
+            i += 1
+            done[cell] = out
+            if verbose:
+                _report_progress(verbose, i, len(todo), sizes_of(cell)[0], cell[2], out, start)
 
     _warn_failures(done, cells, sizes_of, error_score)
     shape = (len(sizes) + 1, 1 if tsizes is None else len(tsizes), n_trials)
@@ -374,17 +396,58 @@ def _takes_groups(estimator):
         return bool(get_routing_for_object(estimator).consumes("fit", ["groups"]))
 
 
-def _run_cell(estimator, study, trial, n_source, n_target, checkpoint):
-    """One joblib job: fit and score a cell, and store it if it finished.
+def _run_batch(estimator, study, batch, checkpoints, stacked):
+    """One joblib job: fit and score a batch of cells as stacks, or one cell; store each.
+
+    A lone cell of a stacked study trains as a stack of one too: a network's
+    numbers are the same in any stack, so a resumed study (which stacks only
+    the missing cells) equals an uninterrupted one bit for bit.
 
     Stored by the worker itself, so that a killed study keeps every cell that
     finished, not only those the parent had collected. Failed cells are not
     stored, so a re-run retries them.
     """
-    out = fit_and_score_cell(estimator, study, trial, n_source, n_target)
-    if checkpoint is not None and out["fit_error"] is None:
-        write_atomically(checkpoint, out)
-    return out
+    if stacked:
+        outs = fit_and_score_cells(estimator, study, batch)
+    else:
+        outs = [fit_and_score_cell(clone(estimator), study, *cell) for cell in batch]
+    for out, checkpoint in zip(outs, checkpoints):
+        if checkpoint is not None and out["fit_error"] is None:
+            write_atomically(checkpoint, out)
+    return outs
+
+
+def _can_batch(estimator):
+    """Whether trials can train as stacks (a Sim2RealRegressor, or a pipeline ending with one)."""
+    torch = sys.modules.get("torch")  # an estimator that trains with torch has imported it
+    if torch is None:
+        return False
+    from ..transfer._batched import can_batch
+
+    return can_batch(estimator)
+
+
+# Trials per stack. A network's float32 round-off can depend on how many
+# members share its stack (BLAS picks kernels by batch count), so a batch is
+# fixed by the cells' own identity: the same size and a block of eight trial
+# indices, whatever n_jobs or the backend, and whatever a checkpoint already
+# holds. Eight members take most of the speed-up.
+_STACK_SIZE = 8
+
+
+def _batches(cells, todo, sizes_of, trials):
+    """Batches of cells of one size (and training rows), by blocks of trial indices.
+
+    A block with any cell to compute is computed whole, so that each cell is
+    trained in the same stack as in an uninterrupted run.
+    """
+    missing = set(todo)
+    blocks = {}
+    for cell in cells:
+        n_source, n_target = sizes_of(cell)
+        n_train = n_target if n_target is not None else len(trials[cell[2]].train)
+        blocks.setdefault((n_source, n_train, cell[2] // _STACK_SIZE), []).append(cell)
+    return [block for block in blocks.values() if missing.intersection(block)]
 
 
 # -- progress, failures and the result arrays -----------------------------------
@@ -463,7 +526,7 @@ class ScalingCurve(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         Regressor taking ``X_source`` and ``y_source`` in ``fit``.
     source_sizes, n_trials, test_size, cv, target_sizes, scoring, \
 error_score, return_times, n_jobs, pre_dispatch, verbose, random_state, \
-checkpoint_dir
+checkpoint_dir, batch_trials
         See :func:`scaling_curve`.
     confidence : float, default=0.9
         Confidence level of the power law's bootstrap intervals.
@@ -523,6 +586,7 @@ checkpoint_dir
         verbose=0,
         random_state=None,
         checkpoint_dir=None,
+        batch_trials=True,
         confidence=0.9,
     ):
         self.estimator = estimator
@@ -539,6 +603,7 @@ checkpoint_dir
         self.verbose = verbose
         self.random_state = random_state
         self.checkpoint_dir = checkpoint_dir
+        self.batch_trials = batch_trials
         self.confidence = confidence
 
     def fit(self, X, y, X_source=None, y_source=None, *, source_groups=None,
@@ -580,6 +645,7 @@ checkpoint_dir
             return_times=self.return_times, n_jobs=self.n_jobs,
             pre_dispatch=self.pre_dispatch, verbose=self.verbose,
             random_state=self.random_state, checkpoint_dir=self.checkpoint_dir,
+            batch_trials=self.batch_trials,
         )
         self.power_law_ = self._fit_power_law()
         self.estimator_ = clone(self.estimator)

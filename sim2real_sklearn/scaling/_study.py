@@ -25,6 +25,7 @@ from itertools import islice
 
 import numpy as np
 from sklearn import config_context
+from sklearn.base import clone
 from sklearn.model_selection import ShuffleSplit, check_cv
 from sklearn.utils import _safe_indexing
 
@@ -255,6 +256,62 @@ def seed_estimator(estimator, seed):
 # -- one cell ---------------------------------------------------------------------
 
 
+def cell_data(study, trial, n_source, n_target):
+    """The rows of one cell: what its model is fitted on, and the test part it is scored on.
+
+    Returns a dict with ``X``, ``y`` (the trial's training rows, or a prefix of
+    their permutation on a two-way grid), ``X_source``, ``y_source`` (the
+    first ``n_source`` rows of the trial's source order; None for the
+    baseline), ``groups`` (their target groups when the estimator takes
+    them), ``X_test``, ``y_test`` and ``test`` (the test rows).
+    """
+    train, test = trial.train, trial.test
+    if n_target is not None:
+        train = np.random.default_rng(trial.seeds[2]).permutation(train)[:n_target]
+    data = {"X": _safe_indexing(study.X_target, train), "y": study.y_target[train],
+            "X_source": None, "y_source": None, "groups": None,
+            "X_test": _safe_indexing(study.X_target, test), "y_test": study.y_target[test],
+            "test": test}
+    if n_source:
+        rows = source_rows(study, trial)[:n_source]
+        data["X_source"] = _safe_indexing(study.X_source, rows)
+        data["y_source"] = study.y_source[rows]
+    if study.pass_groups and study.target_groups is not None:
+        data["groups"] = study.target_groups[train]
+    return data
+
+
+def fit_params_of(data):
+    """The fit parameters of a cell: the source as 1-tuples (no inner CV slices them), groups."""
+    params = {}
+    if data["X_source"] is not None:
+        params = {"X_source": (data["X_source"],), "y_source": (data["y_source"],)}
+    if data["groups"] is not None:
+        params["groups"] = data["groups"]
+    return params
+
+
+def empty_cell(study):
+    """A cell's record before its fit: the error it scores if the fit fails."""
+    error_score = study.error_score
+    return {"error": float(error_score) if error_score != "raise" else np.nan,
+            "fit_time": np.nan, "score_time": np.nan, "fit_error": None,
+            "group_errors": None if study.score_labels is None else [np.nan] * len(study.score_labels),
+            "strategy": None}
+
+
+def score_cell(estimator, study, data, out):
+    """Score a fitted cell on its test part; fills ``out`` (error, group errors, strategy)."""
+    start = time.perf_counter()
+    out["strategy"] = _strategy_of(estimator)
+    out["error"] = study.sign * float(study.scorer(estimator, data["X_test"], data["y_test"]))
+    if study.score_labels is not None:
+        out["group_errors"] = _group_errors(estimator, study, data["X_test"], data["y_test"],
+                                            data["test"])
+    out["score_time"] = time.perf_counter() - start
+    return out
+
+
 def fit_and_score_cell(estimator, study, trial, n_source, n_target):
     """Fit one cell on a clone of the estimator and score it on the trial's test part.
 
@@ -263,41 +320,53 @@ def fit_and_score_cell(estimator, study, trial, n_source, n_target):
     failed fit, else None), ``group_errors`` and ``strategy`` (the fitted
     model's ``strategy_``, e.g. what ``strategy="auto"`` chose, or None).
     """
-    train, test = trial.train, trial.test
-    if n_target is not None:
-        train = np.random.default_rng(trial.seeds[2]).permutation(train)[:n_target]
     seed_estimator(estimator, trial.seeds[3])
-    fit_params = {}
-    if n_source:
-        rows = source_rows(study, trial)[:n_source]
-        # 1-tuples: no cross-validation inside the estimator slices the source.
-        fit_params = {"X_source": (_safe_indexing(study.X_source, rows),),
-                      "y_source": (study.y_source[rows],)}
-    if study.pass_groups and study.target_groups is not None:
-        fit_params["groups"] = study.target_groups[train]
-    X_test, y_test = _safe_indexing(study.X_target, test), study.y_target[test]
-    error_score = study.error_score
-    out = {"error": float(error_score) if error_score != "raise" else np.nan,
-           "fit_time": np.nan, "score_time": np.nan, "fit_error": None,
-           "group_errors": None if study.score_labels is None else [np.nan] * len(study.score_labels),
-           "strategy": None}
+    data = cell_data(study, trial, n_source, n_target)
+    out = empty_cell(study)
     start = time.perf_counter()
     try:
         with torch_threads(1 if study.one_thread else None), \
                 config_context(enable_metadata_routing=True):
-            estimator.fit(_safe_indexing(study.X_target, train), study.y_target[train],
-                          **fit_params)
+            estimator.fit(data["X"], data["y"], **fit_params_of(data))
             out["fit_time"] = time.perf_counter() - start
-            out["strategy"] = _strategy_of(estimator)
-            out["error"] = study.sign * float(study.scorer(estimator, X_test, y_test))
-            if study.score_labels is not None:
-                out["group_errors"] = _group_errors(estimator, study, X_test, y_test, test)
-            out["score_time"] = time.perf_counter() - start - out["fit_time"]
+            score_cell(estimator, study, data, out)
     except Exception as exc:
-        if error_score == "raise":
+        if study.error_score == "raise":
             raise
         out["fit_error"] = "".join(traceback.format_exception_only(type(exc), exc))
     return out
+
+
+def fit_and_score_cells(estimator, study, batch):
+    """Fit a batch of cells of one size as stacks (:func:`~..transfer._batched.fit_cells`).
+
+    ``batch`` lists ``(trial, n_source, n_target)``. The batch's fit time is
+    shared out equally among its cells. If the batched fit fails (a network
+    diverges, say), every cell is fitted alone, so that each failure is
+    reported for its own cell.
+    """
+    from ..transfer._batched import fit_cells
+
+    estimators, datas = [], []
+    for trial, n_source, n_target in batch:
+        model = clone(estimator)
+        seed_estimator(model, trial.seeds[3])
+        estimators.append(model)
+        datas.append(cell_data(study, trial, n_source, n_target))
+    start = time.perf_counter()
+    try:
+        with torch_threads(1 if study.one_thread else None), \
+                config_context(enable_metadata_routing=True):
+            fit_cells(estimators, datas)
+        fit_time = (time.perf_counter() - start) / len(batch)
+        outs = []
+        for model, data in zip(estimators, datas):
+            out = empty_cell(study)
+            out["fit_time"] = fit_time
+            outs.append(score_cell(model, study, data, out))
+        return outs
+    except Exception:
+        return [fit_and_score_cell(clone(estimator), study, *cell) for cell in batch]
 
 
 def _strategy_of(estimator):

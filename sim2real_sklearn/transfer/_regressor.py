@@ -63,7 +63,9 @@ class Sim2RealRegressor(RegressorMixin, BaseEstimator):
           (``auto_cv`` folds, whole groups when ``groups`` are given) among
           ``auto_candidates`` (by default fine-tuning, freezing and direct
           learning, each also after a quarter and half of its epochs), then
-          refit the best on every training row. The pretraining is computed
+          refit the chosen one on every training row. Fine-tuning is kept
+          unless another candidate validates better by more than one
+          standard error (over the folds, paired). The pretraining is computed
           once for every candidate and fold, and the candidates' trainings run
           as one stack of networks. If direct learning wins, the model ignores
           the source and warns with :class:`~sim2real_sklearn.NegativeTransferWarning`;
@@ -87,7 +89,7 @@ class Sim2RealRegressor(RegressorMixin, BaseEstimator):
 int, float, int, float, default=100, 1e-3, 32, 0.0
         Adam settings of the pretraining (and of the joint ``"multitask"`` phase).
     finetune_epochs, finetune_lr, finetune_batch_size, finetune_weight_decay : \
-int, float, int, float, default=60, 3e-4, 32, 0.0
+int, float, int, float, default=60, 1e-3, 32, 0.0
         Adam settings of the training on the target.
     loss : {"mse", "l1", "huber"}, default="mse"
         Loss of the training on the target (and of the joint ``"multitask"``
@@ -237,7 +239,7 @@ int, float, int, float, default=60, 3e-4, 32, 0.0
         pretrain_batch_size=32,
         pretrain_weight_decay=0.0,
         finetune_epochs=60,
-        finetune_lr=3e-4,
+        finetune_lr=1e-3,
         finetune_batch_size=32,
         finetune_weight_decay=0.0,
         loss="mse",

@@ -235,7 +235,9 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
     ----------
     members : list of Member
         Same architecture (their ``state``), as many rows each.
-    X : Tensor of shape (n_rows, n_features)
+    X : Tensor of shape (n_rows, n_features) or (n_members, n_rows, n_features)
+        Inputs shared by every member, or each member's own (a trial's rows,
+        in its own scaling); members' ``rows`` index the rows.
     Y : Tensor of shape (n_rows, n_trained_tasks)
         Scaled targets of the trained outputs ``tasks``; NaN marks a missing label.
     recipe : Recipe
@@ -271,6 +273,7 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
     body_mask = (~frozen).float().view(M, 1, 1)
     Ys = torch.stack([Y if m.targets is None else m.targets.to(device) for m in members])
     member_index = torch.arange(M, device=device)[:, None]
+    own_inputs = X.dim() == 3  # (members, rows, features): each member's own data
     kinds = [m.loss or recipe.loss for m in members]
     weights = None if task_weights is None else torch.as_tensor(
         task_weights, dtype=torch.float32, device=device)[None]
@@ -292,7 +295,8 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
                 group["lr"] = group.setdefault("initial_lr", group["lr"]) * _schedule_factor(
                     recipe.lr_schedule, epoch, step, len(bounds), recipe.epochs)
             optimizer.zero_grad(set_to_none=True)
-            pred = stack.forward(X[index], frozen)[..., tasks]
+            inputs = X[member_index, index] if own_inputs else X[index]
+            pred = stack.forward(inputs, frozen)[..., tasks]
             loss = _losses(pred, Ys[member_index, index], None, kinds, weights)
             loss.sum().backward()
             if frozen.any():  # no gradient, so Adam's moments stay 0 and the body still
@@ -305,6 +309,11 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
             optimizer.step()
             total += loss.detach() * (stop - start)
         train_loss = (total / rows.shape[1]).cpu().numpy()  # one sync per epoch
+        if not np.isfinite(train_loss).all():
+            diverged = np.flatnonzero(~np.isfinite(train_loss)).tolist()
+            raise FloatingPointError(
+                f"members {diverged} of the stack diverged at epoch {epoch + 1} (loss "
+                f"{train_loss[diverged[0]]}); train them alone to see which setting to change.")
         valid_loss = _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device)
         for m in range(M):
             if stopped[m]:
@@ -352,7 +361,8 @@ def _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device):
             mask[i, :len(m.valid_rows)] = 1.0
     stack.training = False
     index = index.to(device)
-    pred = stack.forward(X[index])[..., tasks]
+    member_index = torch.arange(len(members), device=device)[:, None]
+    pred = stack.forward(X[member_index, index] if X.dim() == 3 else X[index])[..., tasks]
     target = Ys[torch.arange(len(members), device=device)[:, None], index]
     return _losses(pred, target, mask.to(device), kinds, weights).cpu().numpy()
 

@@ -1,0 +1,89 @@
+"""A study's trials of one size train as one stack: the same numbers as one fit per cell."""
+
+import warnings
+
+import numpy as np
+import pytest
+import sklearn
+from sklearn.base import clone
+from sklearn.preprocessing import StandardScaler
+
+from sim2real_sklearn import FitOnSource, Sim2RealRegressor, make_sim2real_pipeline, scaling_curve
+from sim2real_sklearn.datasets import make_sim2real_regression
+from sim2real_sklearn.scaling import _study
+from sim2real_sklearn.transfer._batched import can_batch, fit_cells
+
+X_SIM, Y_SIM, X_EXP, Y_EXP = make_sim2real_regression(
+    n_source=600, n_target=80, n_features=8, discrepancy=0.3, random_state=0)
+TINY = dict(hidden_layer_sizes=(32, 16), pretrain_epochs=8, finetune_epochs=8)
+
+
+@pytest.mark.parametrize("strategy", ["finetune", "freeze", "multitask", "auto"])
+def test_batched_cells_are_fitted_as_they_would_be_alone(strategy):
+    with sklearn.config_context(enable_metadata_routing=True):
+        model = make_sim2real_pipeline(FitOnSource(StandardScaler()),
+                                       Sim2RealRegressor(strategy=strategy, **TINY))
+        rng = np.random.default_rng(0)
+        cells, clones, alone = [], [], []
+        for k in range(3):
+            source, train = rng.choice(600, 200, replace=False), rng.choice(80, 60, replace=False)
+            given = k < 2  # the third cell learns without source: a baseline
+            cells.append(dict(X=X_EXP[train], y=Y_EXP[train], groups=None,
+                              X_source=X_SIM[source] if given else None,
+                              y_source=Y_SIM[source] if given else None))
+            clones.append(clone(model).set_params(sim2realregressor__random_state=k))
+            fit_params = ({"X_source": (X_SIM[source],), "y_source": (Y_SIM[source],)}
+                          if given else {})
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                alone.append(clone(clones[-1]).fit(X_EXP[train], Y_EXP[train], **fit_params))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit_cells(clones, cells)
+    for batched, single in zip(clones, alone):
+        np.testing.assert_allclose(batched.predict(X_EXP), single.predict(X_EXP), atol=1e-5)
+        assert batched[-1].strategy_ == single[-1].strategy_
+
+
+@pytest.mark.parametrize("strategy", ["finetune", "auto"])
+def test_a_study_with_batched_trials_equals_one_fit_per_cell(strategy):
+    model = Sim2RealRegressor(strategy=strategy, **TINY)
+    options = dict(source_sizes=[50, 150, 600], n_trials=4, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        batched = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP, **options)
+        alone = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP, batch_trials=False, **options)
+    np.testing.assert_allclose(batched.scores, alone.scores, rtol=1e-4)
+    np.testing.assert_allclose(batched.baseline_scores, alone.baseline_scores, rtol=1e-4)
+
+
+def test_batches_are_fixed_by_trial_blocks_not_by_workers_or_checkpoints(tmp_path, monkeypatch):
+    # A network's round-off can depend on its stack's size: a cell is always
+    # trained in the same block of trials, whatever n_jobs and whatever a
+    # checkpoint already holds, so the numbers are bit-identical.
+    model = Sim2RealRegressor(**TINY)
+    options = dict(source_sizes=[150], n_trials=10, random_state=0)
+    whole = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP, **options)
+    batches = []
+    real = _study.fit_and_score_cells
+    monkeypatch.setattr("sim2real_sklearn.scaling._curve.fit_and_score_cells",
+                        lambda e, s, batch: batches.append(len(batch)) or real(e, s, batch))
+    checkpointed = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP, n_jobs=2,
+                             checkpoint_dir=tmp_path, **options)
+    assert sorted(batches) == [2, 2, 8, 8]  # sizes 0 and 150: trials 0-7 and 8-9
+    np.testing.assert_array_equal(whole.scores, checkpointed.scores)
+    for path in sorted(tmp_path.glob("study-*/source-150_*_trial-[3-8]_*.json")):
+        path.unlink()  # an interrupted study: six cells of 150 source rows missing
+    batches.clear()
+    resumed = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP, checkpoint_dir=tmp_path,
+                            **options)
+    assert sorted(batches) == [2, 8] and resumed.n_reused_cells == 20 - 6
+    np.testing.assert_array_equal(whole.scores, resumed.scores)
+
+
+def test_what_a_stack_cannot_hold_is_fitted_one_cell_at_a_time():
+    assert can_batch(Sim2RealRegressor())
+    assert not can_batch(Sim2RealRegressor(batch_norm=True))
+    assert not can_batch(Sim2RealRegressor(early_stopping=True))
+    assert not can_batch(Sim2RealRegressor(memory="cache"))
+    assert not can_batch(StandardScaler())
