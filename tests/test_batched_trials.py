@@ -64,11 +64,13 @@ def test_batches_are_fixed_by_trial_blocks_not_by_workers_or_checkpoints(tmp_pat
     model = Sim2RealRegressor(**TINY)
     options = dict(source_sizes=[150], n_trials=10, random_state=0)
     whole = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP, **options)
+    in_parallel = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP, n_jobs=2, **options)
+    np.testing.assert_array_equal(whole.scores, in_parallel.scores)
     batches = []
     real = _study.fit_and_score_cells
     monkeypatch.setattr("sim2real_sklearn.scaling._curve.fit_and_score_cells",
                         lambda e, s, batch: batches.append(len(batch)) or real(e, s, batch))
-    checkpointed = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP, n_jobs=2,
+    checkpointed = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP,
                              checkpoint_dir=tmp_path, **options)
     assert sorted(batches) == [2, 2, 8, 8]  # sizes 0 and 150: trials 0-7 and 8-9
     np.testing.assert_array_equal(whole.scores, checkpointed.scores)
