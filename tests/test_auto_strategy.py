@@ -63,9 +63,12 @@ def test_the_selection_table_reports_every_candidate_with_its_spread():
     X_sim, y_sim, X, y, _, _ = data(discrepancy=0.3)
     auto = Sim2RealRegressor(strategy="auto", auto_cv=4, **FAST).fit(
         X, y, X_source=X_sim, y_source=y_sim)
-    names = set(auto.selection_)
-    assert {"finetune", "freeze", "none"} <= names
-    assert {"finetune, 10 epochs", "finetune, 20 epochs"} <= names  # length variants of 40
+    assert set(auto.selection_) == {"finetune", "freeze", "none"}
+    # With a constant learning rate, shorter trainings are read from the same
+    # trajectory: length variants at no cost (a decayed rate has no such prefix).
+    constant = Sim2RealRegressor(strategy="auto", auto_cv=4, finetune_lr_schedule="constant",
+                                 **FAST).fit(X, y, X_source=X_sim, y_source=y_sim)
+    assert {"finetune, 10 epochs", "finetune, 20 epochs"} <= set(constant.selection_)
     for row in auto.selection_.values():
         assert len(row["fold_mae"]) == 4 and row["std_mae"] >= 0
         assert row["mean_mae"] == pytest.approx(np.mean(row["fold_mae"]))
