@@ -74,7 +74,7 @@ def random_formulas(n_rows, seed=0):
                "Ni", "Cu", "Zn", "Al", "Ga", "In", "Si", "Ge", "Sn", "Pb", "N", "P", "As",
                "O", "S", "Se", "Te", "F", "Cl", "Br", "I", "Y", "La", "Zr", "Nb", "Mo", "W"]
     formulas = []
-    for i in range(n_rows):
+    for _ in range(n_rows):
         chosen = rng.choice(symbols, size=rng.integers(2, 5), replace=False)
         amounts = rng.integers(1, 9, size=len(chosen)) / rng.choice([1, 2, 4, 10])
         formulas.append("".join(f"{s}{a:g}" for s, a in zip(chosen, amounts)))
@@ -152,28 +152,34 @@ def main(quick=False):
     start = time.perf_counter()
     cold.transform(smiles)
     first_call = time.perf_counter() - start
-    rows.append(("Morgan bit 2048", "n_jobs=2, first call (starts workers)", n_mol, first_call, np.nan))
+    rows.append(("Morgan bit 2048", "n_jobs=2, first call (starts workers)", n_mol, first_call,
+                 np.nan))
     for count in (False, True):
         kind = "count" if count else "bit"
-        functions = {"plain RDKit loop": lambda: plain_rdkit_morgan(smiles, count)}
+        functions = {"plain RDKit loop": lambda count=count: plain_rdkit_morgan(smiles, count)}
         for n_jobs in (1, 2):
             featurizer = MorganFingerprint(count=count, n_jobs=n_jobs)
-            functions[f"MorganFingerprint n_jobs={n_jobs}"] = lambda f=featurizer: f.transform(smiles)
-        compare(f"Morgan {kind} 2048", n_mol, "plain RDKit loop", functions, repeats, same_fingerprints, rows)
+            functions[f"MorganFingerprint n_jobs={n_jobs}"] = (
+                lambda f=featurizer: f.transform(smiles))
+        compare(f"Morgan {kind} 2048", n_mol, "plain RDKit loop", functions, repeats,
+                same_fingerprints, rows)
 
     desc_smiles = smiles[:n_desc]
     functions = {"plain RDKit loop": lambda: plain_rdkit_descriptors(desc_smiles)}
     for n_jobs in (1, 2):
         featurizer = RDKitDescriptors(n_jobs=n_jobs)
-        functions[f"RDKitDescriptors n_jobs={n_jobs}"] = lambda f=featurizer: f.transform(desc_smiles)
-    compare("RDKit descriptors (217)", n_desc, "plain RDKit loop", functions, 1, same_descriptors, rows)
+        functions[f"RDKitDescriptors n_jobs={n_jobs}"] = (
+            lambda f=featurizer: f.transform(desc_smiles))
+    compare("RDKit descriptors (217)", n_desc, "plain RDKit loop", functions, 1, same_descriptors,
+            rows)
 
     formulas = random_formulas(n_comp)
     functions = {"plain pymatgen fractions": lambda: plain_pymatgen_fractions(formulas)}
     for n_jobs in (1, 2):
         featurizer = CompositionFeaturizer(n_jobs=n_jobs)
         featurizer.transform(formulas[:10])  # element table built once per process
-        functions[f"CompositionFeaturizer n_jobs={n_jobs}"] = lambda f=featurizer: f.transform(formulas)
+        functions[f"CompositionFeaturizer n_jobs={n_jobs}"] = (
+            lambda f=featurizer: f.transform(formulas))
     compare(
         "Composition (+65 stats)", n_comp, "plain pymatgen fractions", functions, repeats,
         same_fractions, rows,

@@ -28,7 +28,9 @@ def make_data(seed=0):
     X_source = rng.normal(size=(2000, 190))
     X_target = rng.normal(size=(200, 190))
     X_test = rng.normal(size=(1000, 190))
-    truth = lambda X: np.tanh(X @ w / 14)
+    def truth(X):
+        return np.tanh(X @ w / 14)
+
     return X_source, 1.3 * truth(X_source) + 0.2, X_target, truth(X_target), X_test, truth(X_test)
 
 
@@ -41,7 +43,8 @@ def hand_written(X_source, y_source, X_target, y_target, X_test, epochs_pre, epo
     mean, std = y_source.mean(), y_source.std()
     ys = torch.as_tensor((y_source - mean) / std, dtype=torch.float32)[:, None]
     yt = torch.as_tensor((y_target - mean) / std, dtype=torch.float32)[:, None]
-    net = nn.Sequential(nn.Linear(190, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 1))
+    net = nn.Sequential(nn.Linear(190, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(),
+                        nn.Linear(128, 1))
 
     def train(X, y, epochs, lr):
         opt = torch.optim.Adam(net.parameters(), lr=lr, fused=fused)
@@ -91,7 +94,8 @@ def main():
             times[name].append(time.perf_counter() - start)
             errors[name] = np.abs(pred - data[5]).mean()
     base = min(times["hand-written torch loop"])
-    print(f"\nfit time, 2000 x 190 source, 200 x 190 target, {pre} + {fine} epochs, batch 32, 1 thread")
+    print(f"\nfit time, 2000 x 190 source, 200 x 190 target, {pre} + {fine} epochs, batch 32, "
+          "1 thread")
     print(f"{'run':<26}{'best s':>8}{'ratio':>8}{'test MAE':>11}")
     for name, values in times.items():
         print(f"{name:<26}{min(values):>8.2f}{min(values) / base:>8.2f}{errors[name]:>11.4f}")

@@ -1,4 +1,4 @@
-"""Evidence suite: which transfer strategy pays off on which pair, and does ``strategy="auto"`` find it?
+"""Evidence suite: which transfer strategy pays off on which pair; does ``strategy="auto"`` find it?
 
 For every pair (public data: Flory-Huggins chi, polymer refractive index; a
 synthetic family with discrepancy 0.1, 0.3, 0.6 and 1.0, the last an

@@ -34,11 +34,14 @@ from sklearn.metrics import mean_absolute_error  # noqa: E402
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from sim2real_sklearn import (  # noqa: E402
+    FitOnSource,
+    ScalingCurveDisplay,
+    Sim2RealRegressor,
+    make_sim2real_pipeline,
+    scaling_curve,
+)
 from sim2real_sklearn.datasets import make_sim2real_regression  # noqa: E402
-from sim2real_sklearn import ScalingCurveDisplay  # noqa: E402
-from sim2real_sklearn import FitOnSource, make_sim2real_pipeline  # noqa: E402
-from sim2real_sklearn import Sim2RealRegressor  # noqa: E402
-from sim2real_sklearn import scaling_curve  # noqa: E402
 
 FULL = {"n_trials": 8, "pretrain_epochs": 60, "finetune_epochs": 60,
         "source_sizes": [50, 100, 200, 400, 800, 1600]}

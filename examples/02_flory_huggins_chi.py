@@ -54,12 +54,15 @@ import pandas as pd  # noqa: E402
 from sklearn.compose import ColumnTransformer  # noqa: E402
 from sklearn.model_selection import GroupShuffleSplit  # noqa: E402
 
+from sim2real_sklearn import (  # noqa: E402
+    GroupScalingCurveDisplay,
+    ScalingCurveDisplay,
+    Sim2RealRegressor,
+    scaling_curve,
+)
 from sim2real_sklearn.datasets import fetch_flory_huggins_chi  # noqa: E402
-from sim2real_sklearn import GroupScalingCurveDisplay, ScalingCurveDisplay  # noqa: E402
 from sim2real_sklearn.featurizers import MorganFingerprint  # noqa: E402
-from sim2real_sklearn import Sim2RealRegressor  # noqa: E402
 from sim2real_sklearn.scaling import write_report  # noqa: E402
-from sim2real_sklearn import scaling_curve  # noqa: E402
 
 REFERENCE_SIZES = (75, 150, 300, 600, 1200)
 STRATEGIES = ("finetune", "multitask")
@@ -171,7 +174,8 @@ def summarize(result, law, wall_time):
         "mean_mae": np.nanmean(result.scores, axis=1).round(4).tolist(),
         "baseline_mae": round(float(np.nanmean(result.baseline_scores)), 4),
         "n_trials": int(result.n_trials),
-        "n_source_dropped": [int(result.n_source_dropped.min()), int(result.n_source_dropped.max())],
+        "n_source_dropped": [int(result.n_source_dropped.min()),
+                             int(result.n_source_dropped.max())],
         "power_law": law.summary(),
         "wall_time_s": round(wall_time, 1),
     }

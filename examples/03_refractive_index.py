@@ -45,12 +45,15 @@ from rdkit.Chem import Descriptors  # noqa: E402
 from sklearn.model_selection import RepeatedKFold  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
 
+from sim2real_sklearn import (  # noqa: E402
+    FitOnSource,
+    Sim2RealRegressor,
+    make_sim2real_pipeline,
+    scaling_curve,
+)
 from sim2real_sklearn.datasets import fetch_polymer_refractive_index  # noqa: E402
 from sim2real_sklearn.featurizers import RDKitDescriptors  # noqa: E402
-from sim2real_sklearn import FitOnSource, make_sim2real_pipeline  # noqa: E402
-from sim2real_sklearn import Sim2RealRegressor  # noqa: E402
 from sim2real_sklearn.scaling import write_report  # noqa: E402
-from sim2real_sklearn import scaling_curve  # noqa: E402
 
 FULL = {"pretrain_epochs": 100, "finetune_epochs": 60,
         "source_sizes": [25, 50, 100, 250, 500, 1000], "n_source": None}
@@ -61,7 +64,8 @@ QUICK = {"pretrain_epochs": 3, "finetune_epochs": 5,
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny epochs, 1 repeat, 250 simulations")
+    parser.add_argument("--quick", action="store_true",
+                        help="tiny epochs, 1 repeat, 250 simulations")
     parser.add_argument("--repeats", type=int, default=10, help="repeats of the 5-fold split")
     parser.add_argument("--out", default="refractive_index_results", help="output folder")
     parser.add_argument("--n-jobs", type=int, default=2, help="parallel trials")
@@ -86,10 +90,12 @@ def main(argv=None):
     ri = fetch_polymer_refractive_index()
     source = np.arange(len(ri.source_smiles))
     if settings["n_source"] is not None:
-        source = np.random.default_rng(args.seed).choice(source, settings["n_source"], replace=False)
+        source = np.random.default_rng(args.seed).choice(source, settings["n_source"],
+                                                         replace=False)
     # Featurize every SMILES once; the trials only index rows.
     start = time.perf_counter()
-    X_all = descriptors().fit_transform(np.concatenate([ri.target_smiles, ri.source_smiles[source]]))
+    smiles = np.concatenate([ri.target_smiles, ri.source_smiles[source]])
+    X_all = descriptors().fit_transform(smiles)
     X_exp, X_sim = X_all[: len(ri.target)], X_all[len(ri.target):]
     print(f"{X_all.shape[1]} descriptors of {len(X_all)} repeat units in "
           f"{time.perf_counter() - start:.1f} s; {len(X_exp)} experimental, {len(X_sim)} simulated")
@@ -125,7 +131,8 @@ def main(argv=None):
         "baseline_mae": round(float(np.nanmean(result.baseline_scores)), 5),
         "predict_training_mean_mae": round(float(mean_mae), 5),
         "n_trials": int(result.n_trials),
-        "n_source_dropped": [int(result.n_source_dropped.min()), int(result.n_source_dropped.max())],
+        "n_source_dropped": [int(result.n_source_dropped.min()),
+                             int(result.n_source_dropped.max())],
         "power_law": law.summary(),
         "wall_time_s": round(wall_time, 1),
         "settings": settings,

@@ -33,10 +33,8 @@ import sklearn
 from sklearn.model_selection import GridSearchCV, KFold
 from sklearn.preprocessing import StandardScaler
 
+from sim2real_sklearn import FitOnSource, Sim2RealRegressor, make_sim2real_pipeline, scaling_curve
 from sim2real_sklearn.datasets import make_sim2real_regression
-from sim2real_sklearn import FitOnSource, make_sim2real_pipeline
-from sim2real_sklearn import Sim2RealRegressor
-from sim2real_sklearn import scaling_curve
 
 FULL = {"pretrain_epochs": 60, "epochs": [30, 90], "n_trials": 4,
         "source_sizes": [100, 400, 1600]}

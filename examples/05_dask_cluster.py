@@ -30,10 +30,8 @@ import sklearn
 from distributed import Client, LocalCluster
 from sklearn.preprocessing import StandardScaler
 
+from sim2real_sklearn import FitOnSource, Sim2RealRegressor, make_sim2real_pipeline, scaling_curve
 from sim2real_sklearn.datasets import make_sim2real_regression
-from sim2real_sklearn import FitOnSource, make_sim2real_pipeline
-from sim2real_sklearn import Sim2RealRegressor
-from sim2real_sklearn import scaling_curve
 
 FULL = {"pretrain_epochs": 60, "finetune_epochs": 60, "n_trials": 6,
         "source_sizes": [50, 200, 800, 1600]}

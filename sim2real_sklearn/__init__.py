@@ -23,7 +23,7 @@ imported only when a model or a featurizer is used.
 
 import importlib
 
-from ._version import __version__
+from ._version import __version__  # noqa: F401 (public as sim2real_sklearn.__version__)
 
 # Public name -> the subpackage that defines it.
 _PUBLIC_NAMES = {

@@ -41,7 +41,8 @@ class RidgeTransfer(RegressorMixin, BaseEstimator):
         self.random_state = random_state
 
     def fit(self, X, y, X_source=None, y_source=None):
-        X_source, y_source = unwrap_source(X_source, "X_source"), unwrap_source(y_source, "y_source")
+        X_source = unwrap_source(X_source, "X_source")
+        y_source = unwrap_source(y_source, "y_source")
         self.source_ = None if X_source is None else Ridge(alpha=self.alpha).fit(X_source, y_source)
         self.target_ = Ridge(alpha=self.alpha).fit(X, np.asarray(y) - self._prior(X))
         return self

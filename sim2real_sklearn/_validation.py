@@ -140,7 +140,8 @@ def as_float_array(value, name):
     >>> as_float_array([[1, 2], [3, "x"]], "X")
     Traceback (most recent call last):
     ...
-    ValueError: X must hold numbers; row 1, column 1 holds 'x' (could not convert ...). Featurize text ...
+    ValueError: X must hold numbers; row 1, column 1 holds 'x' (could not convert ...).
+    Featurize text ...
     """
     if value is None:
         raise ValueError(f"{name} is required, got None.")
@@ -193,7 +194,8 @@ def check_finite(array, name, *, allow_nan=False, float32=False):
     >>> check_finite(np.array([[0.0, 1.0], [np.nan, 2.0]]), "X_source")
     Traceback (most recent call last):
     ...
-    ValueError: Input X_source contains NaN at row 1, column 0 (1 row(s) in all): impute or drop those rows first.
+    ValueError: Input X_source contains NaN at row 1, column 0 (1 row(s) in all):
+    impute or drop those rows first.
     """
     if array.ndim == 0 or array.size == 0:
         return
@@ -368,8 +370,8 @@ def check_study_data(X_sim, y_sim, X_exp, y_exp, *, allow_nan_X=False):
                                    ("y_exp", y_exp, (1,), "X_exp", n_target)):
         values = as_float_array(y, name)
         if values.ndim not in ndims:
-            raise ValueError(f"{name} must be 1-D{' (or 2-D for several properties)' if 2 in ndims else ''}; "
-                             f"got shape {values.shape}.")
+            several = " (or 2-D for several properties)" if 2 in ndims else ""
+            raise ValueError(f"{name} must be 1-D{several}; got shape {values.shape}.")
         if len(values) != n:
             raise ValueError(f"{name} has {len(values)} rows but {ref} has {n}; "
                              "they must describe the same rows.")

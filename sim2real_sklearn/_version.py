@@ -1,3 +1,3 @@
-"""The package version, in its own module so that submodules can read it without importing the package."""
+"""The package version, in its own module: submodules read it without importing the package."""
 
 __version__ = "0.1.0"

@@ -71,7 +71,8 @@ def _parser():
     curve.add_argument("--formula-col", help="column of chemical formulas (inorganic)")
     curve.add_argument("--feature-cols", help="comma-separated numeric feature columns")
     curve.add_argument("--y-col", required=True, help="property column in the target file")
-    curve.add_argument("--source-y-col", help="property column in the source file (default: --y-col)")
+    curve.add_argument("--source-y-col",
+                       help="property column in the source file (default: --y-col)")
     curve.add_argument("--group-col", help="column naming the material in both files: source "
                        "rows of a test material are left out of its trial (no leakage)")
     curve.add_argument("--featurizer", choices=FEATURIZERS,
@@ -97,13 +98,15 @@ def _parser():
 def _add_study_options(parser, trials, n_jobs=1):
     parser.add_argument("--sizes", type=float, nargs="+",
                         help="source sizes: counts, or fractions of the source in (0, 1]")
-    parser.add_argument("--trials", type=int, default=trials, help=f"trials per size (default {trials})")
+    parser.add_argument("--trials", type=int, default=trials,
+                        help=f"trials per size (default {trials})")
     parser.add_argument("--test-size", type=float, default=0.2,
                         help="experimental test fraction per trial (default 0.2)")
     parser.add_argument("--n-jobs", type=int, default=n_jobs,
                         help=f"parallel trials, -1 for all cores (default {n_jobs}); the numbers "
                              "do not depend on it")
-    parser.add_argument("--strategy", default="finetune", choices=("finetune", "freeze", "multitask"))
+    parser.add_argument("--strategy", default="finetune",
+                        choices=("finetune", "freeze", "multitask"))
     parser.add_argument("--hidden", default="256,128", help="hidden layer sizes (default 256,128)")
     parser.add_argument("--pretrain-epochs", type=int, default=100)
     parser.add_argument("--finetune-epochs", type=int, default=60)
@@ -134,7 +137,8 @@ def run_demo(args):
     from .datasets import make_sim2real_regression
 
     _check_output_options(args)
-    # 12,800 rows and sizes from 100 give two decades: enough to see the law (about 2 min on 2 cores).
+    # 12,800 rows and sizes from 100 give two decades: enough to see the law (about 2 min on
+    # 2 cores).
     n_source = 800 if args.quick else 12800
     X_sim, y_sim, X_exp, y_exp = make_sim2real_regression(
         n_source=n_source, n_target=100, n_features=20, discrepancy=0.3, noise=0.05,
@@ -164,7 +168,8 @@ def run_curve(args):
     _check_output_options(args)
     kind, input_col = _input_kind(args)
     y_target_col, y_source_col = args.y_col, args.source_y_col or args.y_col
-    columns = ([c.strip() for c in args.feature_cols.split(",")] if kind == "columns" else [input_col])
+    columns = ([c.strip() for c in args.feature_cols.split(",")] if kind == "columns"
+               else [input_col])
     extra_cols = [c.strip() for c in args.extra_cols.split(",")] if args.extra_cols else []
     for option, names in (("--feature-cols", columns if kind == "columns" else []),
                           ("--extra-cols", extra_cols)):
@@ -230,7 +235,8 @@ def _check_output_options(args):
     if out.is_dir() and any(out.iterdir()) and not args.overwrite:
         present = sorted(p.name for p in out.iterdir())
         raise InputError(
-            f"--out: {out} is not empty ({', '.join(present[:5])}{', ...' if len(present) > 5 else ''}); "
+            f"--out: {out} is not empty "
+            f"({', '.join(present[:5])}{', ...' if len(present) > 5 else ''}); "
             "choose a new folder, or pass --overwrite to replace an earlier study's files "
             f"({', '.join(_OUTPUT_FILES)}) and leave everything else there alone")
     if args.checkpoint_dir:
@@ -288,7 +294,8 @@ def _input_kind(args):
             f"--featurizer {args.featurizer} does not read --{option.replace('_', '-')}; with it "
             f"use {' or '.join(allowed)}" + ("" if args.featurizer == "columns" else
                                              " (for numeric columns use --feature-cols)"))
-    return args.featurizer or allowed[0], None if option == "feature_cols" else getattr(args, option)
+    column = None if option == "feature_cols" else getattr(args, option)
+    return args.featurizer or allowed[0], column
 
 
 def _numeric(series, column):
@@ -355,7 +362,8 @@ def _reject_or_drop(table, path, bad_x, bad_y, drop, dropped, which):
     listing = "; ".join(f"row {i + 2}: {bad[i]}" for i in rows[:10])  # +2: header, 1-based
     more = f" (and {len(rows) - 10} more)" if len(rows) > 10 else ""
     if not drop:
-        raise InputError(f"{len(rows)} invalid row(s) in {path} (file line numbers): {listing}{more}. "
+        raise InputError(f"{len(rows)} invalid row(s) in {path} (file line numbers): "
+                         f"{listing}{more}. "
                          "Fix them, or pass --drop-invalid to leave them out (they are listed "
                          "in report.json).")
     print(f"leaving out {len(rows)} invalid {which} row(s) of {path}: {listing}{more}",
@@ -383,7 +391,8 @@ def _check_sizes_fit(sizes, n_source, n_target, test_size):
     whole = all(float(s).is_integer() and s >= 1 for s in sizes)
     counts = list(sizes) if whole else [s * n_source for s in sizes]
     if len(set(counts)) < 3:
-        raise InputError(f"--sizes needs at least 3 different source sizes to fit the law, got {sizes}")
+        raise InputError("--sizes needs at least 3 different source sizes to fit the law, "
+                         f"got {sizes}")
     too_big = [s for s in counts if s > n_source]
     if too_big:
         raise InputError(f"--sizes asks for {int(max(too_big))} source rows but the source has "
@@ -401,13 +410,14 @@ def _run_study(args, X_sim, y_sim, X_exp, y_exp, *, sizes, title, extra, **group
     from sklearn.model_selection import GroupShuffleSplit
     from sklearn.preprocessing import StandardScaler
 
-    from .transfer import FitOnSource, Sim2RealRegressor, make_sim2real_pipeline
     from .scaling import scaling_curve, write_report
+    from .transfer import FitOnSource, Sim2RealRegressor, make_sim2real_pipeline
 
     try:
         hidden = tuple(int(h) for h in str(args.hidden).split(",") if h.strip())
     except ValueError:
-        raise InputError(f"--hidden must be comma-separated integers, got {args.hidden!r}") from None
+        raise InputError(
+            f"--hidden must be comma-separated integers, got {args.hidden!r}") from None
     if args.trials < 1:
         raise InputError(f"--trials must be at least 1, got {args.trials}")
     # All whole numbers: counts of rows; otherwise fractions of the source.

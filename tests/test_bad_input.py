@@ -11,7 +11,18 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.linear_model import Ridge
+from sklearn.preprocessing import StandardScaler
 
+from sim2real_sklearn import (
+    FitOnSource,
+    PowerLaw,
+    Sim2RealRegressor,
+    TwoWayPowerLaw,
+    load_model,
+    scaling_curve,
+)
+from sim2real_sklearn._testing import RidgeTransfer
 from sim2real_sklearn.cli import main
 from sim2real_sklearn.datasets import fetch_radonpy, make_sim2real_regression
 from sim2real_sklearn.datasets._base import _fetch_file
@@ -21,14 +32,6 @@ from sim2real_sklearn.featurizers import (
     PairFeaturizer,
     RDKitDescriptors,
 )
-from sim2real_sklearn import load_model
-from sim2real_sklearn import FitOnSource
-from sim2real_sklearn import PowerLaw, TwoWayPowerLaw
-from sim2real_sklearn import Sim2RealRegressor
-from sim2real_sklearn import scaling_curve
-from sim2real_sklearn._testing import RidgeTransfer
-from sklearn.linear_model import Ridge
-from sklearn.preprocessing import StandardScaler
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(20, 3))
@@ -82,7 +85,8 @@ CASES = [
          ValueError, "Input y contains infinity at row 5"),
     case("regressor", "nan-in-y_source", lambda: fit_source(y_source=with_value(Y_SRC, 7, np.nan)),
          ValueError, "Input y_source contains NaN at row 7"),
-    case("regressor", "inf-in-X_source", lambda: fit_source(X_source=with_value(X_SRC, (9, 0), -np.inf)),
+    case("regressor", "inf-in-X_source",
+         lambda: fit_source(X_source=with_value(X_SRC, (9, 0), -np.inf)),
          ValueError, "Input X_source contains infinity at row 9, column 0"),
     case("regressor", "beyond-float32", lambda: fit(X_=X * 1e300),
          ValueError, "Input X contains 1.26e+299 at row 0, column 0 (20 row(s) in all)"),
@@ -104,7 +108,8 @@ CASES = [
          ValueError, "X must hold numbers; row 4, column 2 holds '1,5'"),
     case("regressor", "text-y", lambda: fit(y=np.array(["a"] * 20)),
          ValueError, "y must hold numbers; row 0 holds 'a'"),
-    case("regressor", "object-in-y_source", lambda: fit_source(y_source=with_value(Y_SRC, 11, {"a": 1})),
+    case("regressor", "object-in-y_source",
+         lambda: fit_source(y_source=with_value(Y_SRC, 11, {"a": 1})),
          TypeError, "y_source must hold numbers; row 11"),
     case("regressor", "smiles-as-X_source",
          lambda: fit_source(X_source=np.array([["CCO"] * 3] * 40)),
@@ -190,7 +195,8 @@ CASES = [
           ("star", "*", {}, "no atoms besides connection points"),
           ("bracket-star", "[*]", {"connection_points": "hydrogen"},
            "no atoms besides connection points"),
-          ("two-stars", "**", {"connection_points": "cyclic"}, "no atoms besides connection points"),
+          ("two-stars", "**", {"connection_points": "cyclic"},
+           "no atoms besides connection points"),
           ("dot-stars", "*.*", {}, "no atoms besides connection points"),
           ("placeholders-only", "[Ce][Th]", {"placeholders": ("Ce", "Th")},
            "no atoms besides connection points"),
@@ -289,15 +295,19 @@ CASES = [
          lambda: scaling_curve(Ridge(), X_SRC, Y_SRC, X, Y, n_trials=2),
          ValueError, "does not request X_source and y_source"),
     # -- PowerLaw / TwoWayPowerLaw -------------------------------------------
-    case("PowerLaw", "nan-size", lambda: PowerLaw(n_bootstrap=0).fit([10, np.nan, 1e3, 1e4], ERRORS),
+    case("PowerLaw", "nan-size",
+         lambda: PowerLaw(n_bootstrap=0).fit([10, np.nan, 1e3, 1e4], ERRORS),
          ValueError, "sizes must be finite and > 0; got nan at index 1"),
     case("PowerLaw", "size-zero", lambda: PowerLaw(n_bootstrap=0).fit([0, 1e2, 1e3, 1e4], ERRORS),
          ValueError, "got 0.0 at index 0"),
-    case("PowerLaw", "size-negative", lambda: PowerLaw(n_bootstrap=0).fit([10, -1, 1e3, 1e4], ERRORS),
+    case("PowerLaw", "size-negative",
+         lambda: PowerLaw(n_bootstrap=0).fit([10, -1, 1e3, 1e4], ERRORS),
          ValueError, "got -1.0 at index 1"),
-    case("PowerLaw", "duplicated-sizes", lambda: PowerLaw(n_bootstrap=0).fit([10, 10, 1e3, 1e4], ERRORS),
+    case("PowerLaw", "duplicated-sizes",
+         lambda: PowerLaw(n_bootstrap=0).fit([10, 10, 1e3, 1e4], ERRORS),
          ValueError, "sizes must be distinct; 10.0 appears at indices [0, 1]"),
-    case("PowerLaw", "inf-score", lambda: PowerLaw(n_bootstrap=0).fit(SIZES, with_value(ERRORS, (2, 1), np.inf)),
+    case("PowerLaw", "inf-score",
+         lambda: PowerLaw(n_bootstrap=0).fit(SIZES, with_value(ERRORS, (2, 1), np.inf)),
          ValueError, "scores must be finite or NaN (failed trial); got inf at (2, 1)"),
     case("PowerLaw", "empty", lambda: PowerLaw(n_bootstrap=0).fit([], []),
          ValueError, "sizes must be a non-empty 1-D array"),
@@ -326,7 +336,8 @@ CASES = [
          lambda: TwoWayPowerLaw(n_bootstrap=0).fit(SIZES, [10, 20, 40], np.ones((4, 2, 2))),
          ValueError, "grid_scores must have shape (n_sizes=4, n_target_sizes=3)"),
     case("TwoWayPowerLaw", "duplicated-source-sizes",
-         lambda: TwoWayPowerLaw(n_bootstrap=0).fit([10, 10, 1e3, 1e4], [10, 20, 40], np.ones((4, 3, 2))),
+         lambda: TwoWayPowerLaw(n_bootstrap=0).fit([10, 10, 1e3, 1e4], [10, 20, 40],
+                                                   np.ones((4, 3, 2))),
          ValueError, "source_sizes must be distinct"),
     # -- datasets -------------------------------------------------------------
     case("make_sim2real_regression", "zero-rows", lambda: make_sim2real_regression(n_target=0),

@@ -16,6 +16,7 @@ from sklearn.neighbors import KNeighborsRegressor
 
 from sim2real_sklearn.datasets import (
     DATA_FILES,
+    _base,
     fetch_flory_huggins_chi,
     fetch_polymer_refractive_index,
     fetch_radonpy,
@@ -23,9 +24,7 @@ from sim2real_sklearn.datasets import (
     make_sim2real_regression,
     polymer_groups,
 )
-from sim2real_sklearn.datasets import _base
 from sim2real_sklearn.datasets._base import _fetch_file
-
 
 # --- make_sim2real_regression ------------------------------------------------
 
@@ -321,7 +320,8 @@ def test_server_error_names_the_file_the_url_and_the_way_out(mirror, tmp_path):
 
 def test_no_download_when_asked_not_to_says_where_from(mirror, tmp_path):
     url = mirror.publish(NAME, CONTENT)
-    with pytest.raises(OSError, match=f"download_if_missing=False. Download it from {re.escape(url)}"):
+    with pytest.raises(OSError,
+                       match=f"download_if_missing=False. Download it from {re.escape(url)}"):
         _fetch_file(NAME, tmp_path, download_if_missing=False)
     assert mirror.requests == [] and list(tmp_path.iterdir()) == []
 

@@ -11,9 +11,7 @@ import sklearn
 from sklearn.exceptions import FitFailedWarning
 from sklearn.preprocessing import StandardScaler
 
-from sim2real_sklearn import FitOnSource, make_sim2real_pipeline
-from sim2real_sklearn import Sim2RealRegressor
-from sim2real_sklearn import scaling_curve
+from sim2real_sklearn import FitOnSource, Sim2RealRegressor, make_sim2real_pipeline, scaling_curve
 
 RNG = np.random.default_rng(1)
 X_SIM = RNG.normal(size=(80, 5))

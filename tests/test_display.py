@@ -10,14 +10,12 @@ matplotlib = pytest.importorskip("matplotlib")
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from sim2real_sklearn import (  # noqa: E402
+from sim2real_sklearn import (  # noqa: E402  # noqa: E402
     GridScalingCurveDisplay,
     GroupScalingCurveDisplay,
-    ScalingCurveDisplay,
-)
-from sim2real_sklearn import (  # noqa: E402
     PowerLaw,
     PowerLawWarning,
+    ScalingCurveDisplay,
     ScalingCurveResult,
     TwoWayPowerLaw,
 )
@@ -365,7 +363,8 @@ def test_a_narrow_error_range_still_gets_several_labelled_ticks():
                                   baseline_scores=np.full(8, 0.225)).plot()
     display.figure_.canvas.draw()
     labels = [t.get_text() for t in display.ax_.get_yticklabels() if t.get_text()]
-    labels = [t for t in labels if display.ax_.get_ylim()[0] <= float(t) <= display.ax_.get_ylim()[1]]
+    low, high = display.ax_.get_ylim()
+    labels = [t for t in labels if low <= float(t) <= high]
     assert len(labels) >= 3, labels
 
 
@@ -381,7 +380,8 @@ def test_residual_panel_shows_the_means_over_the_law():
     np.testing.assert_array_equal(x, law.sizes_)
     np.testing.assert_allclose(y, 100 * law.residuals_ / law.predict(law.sizes_))
     assert panel.get_xlabel().startswith("Computed") and display.ax_.get_xlabel() == ""
-    assert [t.get_text() for t in panel.texts] == [f"lack of fit: p = {law.lack_of_fit_p_value_:.2g}"]
+    assert [t.get_text() for t in panel.texts] == [
+        f"lack of fit: p = {law.lack_of_fit_p_value_:.2g}"]
     assert ScalingCurveDisplay.from_result(make_result()).residual_ax_ is None
 
 

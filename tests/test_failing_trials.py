@@ -14,11 +14,13 @@ import numpy as np
 import pytest
 from sklearn.exceptions import FitFailedWarning
 
-from sim2real_sklearn import PowerLawWarning
-from sim2real_sklearn import Sim2RealRegressor
-from sim2real_sklearn import scaling_curve
+from sim2real_sklearn import (
+    PowerLawWarning,
+    Sim2RealRegressor,
+    TrainingDivergedError,
+    scaling_curve,
+)
 from sim2real_sklearn._testing import RidgeTransfer
-from sim2real_sklearn import TrainingDivergedError
 
 RNG = np.random.default_rng(0)
 X_SIM = RNG.normal(size=(60, 4))
@@ -113,7 +115,7 @@ def test_the_law_is_fitted_on_finished_trials_and_says_how_many():
     # The seeds make some, not all, trials fail, and only at size 15.
     assert 0 < n_failed < 8 and failed[2].sum() == n_failed
     assert f"{n_failed} of 48 fits failed" in str(record[0].message)
-    assert f"RuntimeError: solver crashed at 15 source rows" in str(record[0].message)
+    assert "RuntimeError: solver crashed at 15 source rows" in str(record[0].message)
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

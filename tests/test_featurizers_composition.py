@@ -68,8 +68,10 @@ def test_missing_element_properties_are_replaced_by_the_median():
 
 
 def test_selected_elements_properties_and_stats_shape_the_output():
-    featurizer = CompositionFeaturizer(elements=["O", "Fe"], properties=["group"], stats=["max", "mean"])
-    assert list(featurizer.get_feature_names_out()) == ["frac_O", "frac_Fe", "max_group", "mean_group"]
+    featurizer = CompositionFeaturizer(elements=["O", "Fe"], properties=["group"],
+                                       stats=["max", "mean"])
+    assert list(featurizer.get_feature_names_out()) == [
+        "frac_O", "frac_Fe", "max_group", "mean_group"]
     # an element outside `elements` still enters the statistics
     X = featurizer.fit_transform(["FeS"])
     np.testing.assert_allclose(X[0], [0.0, 0.5, 16, 12])
@@ -102,7 +104,8 @@ def test_invalid_formula_raises_with_row_index_or_gives_one_nan_row(bad):
 )
 def test_amounts_must_be_finite_and_positive(formula, amounts):
     formulas = ["NaCl", formula, "SiO2"]
-    message = rf"row 1 of X \('{re.escape(formula)}'\): amounts must be finite and > 0, got {re.escape(amounts)}\."
+    message = (rf"row 1 of X \('{re.escape(formula)}'\): amounts must be finite and > 0, "
+               rf"got {re.escape(amounts)}\.")
     with pytest.raises(ValueError, match=message):
         CompositionFeaturizer().transform(formulas)
     X = CompositionFeaturizer(errors="nan").transform(formulas)
@@ -147,7 +150,8 @@ def test_error_message_names_the_formula():
     ],
 )
 def test_parameters_are_validated(params, name):
-    with pytest.raises(ValueError, match=f"The '{name}' parameter of CompositionFeaturizer must be"):
+    with pytest.raises(ValueError,
+                       match=f"The '{name}' parameter of CompositionFeaturizer must be"):
         CompositionFeaturizer(**params).fit(["Fe2O3"])
 
 

@@ -28,7 +28,8 @@ def test_fingerprint_matches_rdkit_generator(count):
         if count
         else generator.GetFingerprintAsNumPy(aspirin)
     )
-    X = MorganFingerprint(radius=3, fp_size=512, count=count).fit_transform(["CC(=O)Oc1ccccc1C(=O)O"])
+    aspirin = ["CC(=O)Oc1ccccc1C(=O)O"]
+    X = MorganFingerprint(radius=3, fp_size=512, count=count).fit_transform(aspirin)
     np.testing.assert_array_equal(X[0], expected)
     if count:
         assert X.max() > 1  # aspirin repeats environments: counts, not bits
@@ -103,10 +104,12 @@ def test_empty_smiles_is_an_invalid_row_not_zeros(Featurizer, empty):
 def test_text_after_whitespace_is_refused_not_read_as_a_name(Featurizer):
     # RDKit takes "CC O" as ethane named "O", "CC\tO" too.
     for smiles in ["CC O", "CC\tO"]:
-        with pytest.raises(ValueError, match="whitespace inside the SMILES: RDKit would read only 'CC'"):
+        with pytest.raises(ValueError,
+                           match="whitespace inside the SMILES: RDKit would read only 'CC'"):
             Featurizer().transform(["CCO", smiles])
     # surrounding whitespace (a newline read from a file) is only trimmed
-    np.testing.assert_array_equal(Featurizer().transform([" CCO\n"]), Featurizer().transform(["CCO"]))
+    np.testing.assert_array_equal(Featurizer().transform([" CCO\n"]),
+                                  Featurizer().transform(["CCO"]))
     # a CXSMILES extension after the space is part of the SMILES
     np.testing.assert_array_equal(
         Featurizer().transform(["*CC* |$_R1;;;_R2$|"]), Featurizer().transform(["*CC*"])
@@ -116,7 +119,8 @@ def test_text_after_whitespace_is_refused_not_read_as_a_name(Featurizer):
 @pytest.mark.parametrize("Featurizer", [MorganFingerprint, RDKitDescriptors])
 def test_non_ascii_smiles_is_refused_not_truncated(Featurizer):
     # RDKit reads "CCé" (a Latin-1 file decoded as something else) as ethane.
-    with pytest.raises(ValueError, match=r"row 1 of X \('CCé'\): non-ASCII character 'é' at position 2"):
+    with pytest.raises(ValueError,
+                       match=r"row 1 of X \('CCé'\): non-ASCII character 'é' at position 2"):
         Featurizer().transform(["CCO", "CCé"])
     assert np.isnan(Featurizer(errors="nan").transform(["CCé"])).all()
 
@@ -127,7 +131,8 @@ def test_every_row_invalid_gives_nan_rows_of_the_right_shape(Featurizer):
     width = len(Featurizer().get_feature_names_out())
     X = Featurizer(errors="nan").fit_transform(bad)
     assert X.shape == (4, width) and np.isnan(X).all()
-    with pytest.raises(ValueError, match=r"row 0 of X \(''\): empty SMILES\. 3 more invalid row\(s\): 1, 2, 3"):
+    with pytest.raises(ValueError, match=r"row 0 of X \(''\): empty SMILES\. "
+                                         r"3 more invalid row\(s\): 1, 2, 3"):
         Featurizer().fit_transform(bad)
 
 
@@ -157,7 +162,8 @@ def test_error_names_the_pandas_index_label_too():
     frame = pd.DataFrame({"smiles": pd.array(["CCO", pd.NA], dtype="string")}, index=[5, 9])
     with pytest.raises(ValueError, match=r"row 1 of X \(<NA>, index label 9\): missing value"):
         RDKitDescriptors(["MolWt"]).fit(frame).transform(frame)
-    X = RDKitDescriptors(["MolWt"], errors="nan").set_output(transform="pandas").fit_transform(frame)
+    featurizer = RDKitDescriptors(["MolWt"], errors="nan").set_output(transform="pandas")
+    X = featurizer.fit_transform(frame)
     assert list(X.index) == [5, 9] and np.isnan(X.loc[9, "MolWt"]) and X.loc[5, "MolWt"] > 46
 
 
@@ -191,7 +197,8 @@ def test_all_descriptors_are_finite_on_polymer_smiles():
 
 
 def test_unknown_descriptor_is_named():
-    with pytest.raises(ValueError, match=r"Got \['MolWt', 'NoSuchThing'\] instead. Unknown: \['NoSuchThing'\]"):
+    with pytest.raises(ValueError, match=r"Got \['MolWt', 'NoSuchThing'\] instead. "
+                                         r"Unknown: \['NoSuchThing'\]"):
         RDKitDescriptors(["MolWt", "NoSuchThing"]).fit(["CCO"])
 
 
@@ -257,7 +264,8 @@ def test_memory_cache_computes_a_repeated_transform_once(tmp_path, monkeypatch):
     source = SMILES * 3
     first = MorganFingerprint(fp_size=64, memory=tmp_path).transform(source)
     # plumbing parameters do not change the features: same cache entry
-    second = MorganFingerprint(fp_size=64, memory=str(tmp_path), n_jobs=2, batch_size=4).transform(source)
+    second = MorganFingerprint(fp_size=64, memory=str(tmp_path), n_jobs=2,
+                               batch_size=4).transform(source)
     np.testing.assert_array_equal(first, second)
     assert calls == [len(source)]
     # a parameter that changes the features, or other strings, is recomputed

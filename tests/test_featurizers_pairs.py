@@ -29,7 +29,8 @@ def test_joined_string_equals_two_columns_equals_components_side_by_side():
 
 def test_feature_names_are_prefixed_per_component():
     pair = PairFeaturizer(RDKitDescriptors(["MolWt", "TPSA"]), prefixes=("poly", "solv")).fit(PAIRS)
-    assert list(pair.get_feature_names_out()) == ["poly__MolWt", "poly__TPSA", "solv__MolWt", "solv__TPSA"]
+    assert list(pair.get_feature_names_out()) == [
+        "poly__MolWt", "poly__TPSA", "solv__MolWt", "solv__TPSA"]
     X = pair.set_output(transform="pandas").transform(pd.Series(PAIRS, index=[7, 8, 9]))
     assert list(X.index) == [7, 8, 9]
     assert X.loc[8, "solv__MolWt"] == pytest.approx(119.37, abs=0.01)  # chloroform
@@ -81,7 +82,8 @@ def test_invalid_pair_raises_with_row_and_component(bad, fragment):
     assert np.isnan(X[1]).all()
 
 
-@pytest.mark.parametrize("rows", [["CCO", "CC"], ["CCO_", "*_CC"]], ids=["no-separator", "empty-and-star"])
+@pytest.mark.parametrize("rows", [["CCO", "CC"], ["CCO_", "*_CC"]],
+                         ids=["no-separator", "empty-and-star"])
 def test_every_pair_invalid_gives_nan_rows_of_the_right_shape(rows):
     # Fitting the components on zero rows once failed with "Found array with 0 sample(s)".
     pair = PairFeaturizer(MorganFingerprint(fp_size=16), errors="nan")
@@ -105,18 +107,21 @@ def test_empty_or_star_component_is_named():
 def test_row_of_two_columns_is_shown_as_given():
     # Once joined with the separator, which showed a missing polymer as 'nan_CC'.
     rows = pd.DataFrame({"polymer": ["*CC*", None], "solvent": ["CCO", "CC"]}, index=[3, 8])
-    with pytest.raises(ValueError, match=r"row 1 of X \(\[nan, 'CC'\], index label 8\): polymer nan: missing value"):
+    with pytest.raises(ValueError, match=r"row 1 of X \(\[nan, 'CC'\], index label 8\): "
+                                         r"polymer nan: missing value"):
         PairFeaturizer(MorganFingerprint(fp_size=16)).fit_transform(rows)
 
 
 @pytest.mark.parametrize(
     "bad, reason",
-    [(None, "missing value"), (float("nan"), "missing value"), (b"CC_O", "got bytes; decode them"), (3, "got int")],
+    [(None, "missing value"), (float("nan"), "missing value"), (b"CC_O", "got bytes; decode them"),
+     (3, "got int")],
     ids=["None", "nan", "bytes", "int"],
 )
 def test_a_row_that_is_not_a_string_is_named_with_what_to_do(bad, reason):
     rows = np.array([PAIRS[0], bad], dtype=object)
-    with pytest.raises(ValueError, match=re.escape(f"row 1 of X ({bad!r}): ") + ".*" + re.escape(reason)):
+    message = re.escape(f"row 1 of X ({bad!r}): ") + ".*" + re.escape(reason)
+    with pytest.raises(ValueError, match=message):
         PairFeaturizer(MorganFingerprint(fp_size=16)).fit_transform(rows)
 
 
@@ -126,8 +131,8 @@ def test_foreign_transformer_without_a_width_cannot_give_nan_rows():
     pair = PairFeaturizer(lengths, errors="nan").fit(PAIRS)
     X = pair.transform([PAIRS[0], "no-separator"])
     assert X.shape == (2, 2) and np.isnan(X[1]).all() and not np.isnan(X[0]).any()
-    with pytest.raises(ValueError, match="Every row of X is invalid and FunctionTransformer does not tell "
-                                         "its number of output columns"):
+    with pytest.raises(ValueError, match="Every row of X is invalid and FunctionTransformer "
+                                         "does not tell its number of output columns"):
         pair.transform(["no-separator"])
 
 
@@ -159,7 +164,8 @@ def test_parameters_are_validated(params, name):
 
 
 def test_wrong_number_of_featurizers_names_the_components():
-    with pytest.raises(ValueError, match=r"one transformer per component \(2: \['polymer', 'solvent'\]\)"):
+    with pytest.raises(ValueError,
+                       match=r"one transformer per component \(2: \['polymer', 'solvent'\]\)"):
         PairFeaturizer((MorganFingerprint(),)).fit(PAIRS)
 
 

@@ -50,7 +50,8 @@ CASES = {
         SMILES,
     ),
     "PairFeaturizer": (PairFeaturizer(MorganFingerprint(fp_size=32, count=True)), PAIRS),
-    "CompositionFeaturizer": (CompositionFeaturizer(properties=["atomic_mass", "electronegativity"]), FORMULAS),
+    "CompositionFeaturizer": (
+        CompositionFeaturizer(properties=["atomic_mass", "electronegativity"]), FORMULAS),
 }
 IDS = list(CASES)
 

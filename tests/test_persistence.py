@@ -17,9 +17,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, MinMaxScaler, StandardScaler
 from torch import nn
 
-from sim2real_sklearn import load_model, save_model
-from sim2real_sklearn import FitOnSource, make_sim2real_pipeline
-from sim2real_sklearn import Sim2RealRegressor
+from sim2real_sklearn import (
+    FitOnSource,
+    Sim2RealRegressor,
+    load_model,
+    make_sim2real_pipeline,
+    save_model,
+)
 
 TINY = dict(hidden_layer_sizes=(8, 4), pretrain_epochs=2, finetune_epochs=2,
             pretrain_batch_size=16, finetune_batch_size=8, random_state=0)

@@ -9,9 +9,12 @@ import sklearn
 from sklearn.model_selection import GridSearchCV, KFold, cross_validate
 from sklearn.preprocessing import StandardScaler
 
-from sim2real_sklearn import FitOnSource, make_sim2real_pipeline
-from sim2real_sklearn import Sim2RealRegressor
-from sim2real_sklearn import SourceLengthWarning
+from sim2real_sklearn import (
+    FitOnSource,
+    Sim2RealRegressor,
+    SourceLengthWarning,
+    make_sim2real_pipeline,
+)
 
 SEEN = []  # what each fitted clone received: GridSearchCV and cross_validate clone and discard
 
@@ -35,7 +38,9 @@ def data(n_source=300, n_target=40, seed=0):
     rng = np.random.default_rng(seed)
     X_source = rng.normal(loc=3.0, scale=2.0, size=(n_source, 4))
     X_target = rng.normal(loc=3.0, scale=2.0, size=(n_target, 4))
-    f = lambda X: np.sin(X[:, 0]) + 0.5 * X[:, 1]
+    def f(X):
+        return np.sin(X[:, 0]) + 0.5 * X[:, 1]
+
     return X_source, 1.2 * f(X_source) + 0.3, X_target, f(X_target)
 
 
@@ -131,7 +136,9 @@ def test_pipeline_fits_on_smiles_for_both_source_and_target():
     rng = np.random.default_rng(0)
     source = list(rng.choice(units, size=120))
     target = list(rng.choice(units, size=20))
-    size = lambda smiles: np.array([len(s) for s in smiles], dtype=float)
+    def size(smiles):
+        return np.array([len(s) for s in smiles], dtype=float)
+
     pipe = make_sim2real_pipeline(MorganFingerprint(radius=2, fp_size=256, count=True),
                                   tiny(RecordingRegressor))
     pipe.fit(target, size(target) + 1.0, X_source=source, y_source=size(source))

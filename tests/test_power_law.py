@@ -80,7 +80,7 @@ def test_interval_coverage_is_close_to_nominal():
         low, high = fit.predict_interval(SIZES)
         hits["curve"].append(np.mean((low <= TRUTH) & (TRUTH <= high)))
     coverage = {name: float(np.mean(v)) for name, v in hits.items()}
-    for name, value in coverage.items():
+    for value in coverage.values():
         assert 0.75 <= value <= 0.98, coverage
 
 
@@ -277,7 +277,8 @@ def test_bad_data_is_refused_with_a_clear_message(sizes, scores, match):
 
 
 @pytest.mark.parametrize("confidence", [0, 1, 1.5, -0.1, "0.9", True])
-@pytest.mark.parametrize("estimator", [PowerLaw(), TwoWayPowerLaw()], ids=lambda e: type(e).__name__)
+@pytest.mark.parametrize("estimator", [PowerLaw(), TwoWayPowerLaw()],
+                         ids=lambda e: type(e).__name__)
 def test_confidence_must_be_in_open_unit_interval(estimator, confidence):
     name = type(estimator).__name__
     expected = rf"'confidence' parameter of {name} must be a float in the range \(0.0, 1.0\)"
@@ -289,12 +290,14 @@ def test_confidence_must_be_in_open_unit_interval(estimator, confidence):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"n_bootstrap": -1}, r"'n_bootstrap' parameter of PowerLaw must be an int in the range \[0, inf\)"),
+        ({"n_bootstrap": -1},
+         r"'n_bootstrap' parameter of PowerLaw must be an int in the range \[0, inf\)"),
         ({"n_bootstrap": 2.5}, "'n_bootstrap' parameter"),
         ({"n_bootstrap": None}, "'n_bootstrap' parameter"),
         ({"n_bootstrap": True}, "'n_bootstrap' parameter"),  # a flag is not a count
         ({"n_starts": -1}, "'n_starts' parameter of PowerLaw must be an int"),
-        ({"fit_intercept": "yes"}, "'fit_intercept' parameter of PowerLaw must be an instance of 'bool'"),
+        ({"fit_intercept": "yes"},
+         "'fit_intercept' parameter of PowerLaw must be an instance of 'bool'"),
         ({"random_state": "seed"}, "'random_state' parameter of PowerLaw"),
     ],
     ids=lambda value: str(value) if isinstance(value, dict) else "",
@@ -362,7 +365,7 @@ def test_two_way_law_recovers_parameters_from_noisy_trials():
     assert fit.beta_ == pytest.approx(0.3, abs=0.03)
     assert fit.gamma_ == pytest.approx(0.1, abs=0.03)
     assert fit.n_failed_trials_ == 3
-    for name, value in TWO_WAY.items():
+    for name in TWO_WAY:
         low, high = getattr(fit, f"{name}_interval_")
         assert low <= getattr(fit, f"{name}_") <= high
     n, m = np.array([300.0, 3000.0]), np.array([50.0, 200.0])

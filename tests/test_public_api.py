@@ -28,7 +28,8 @@ MODULES = sorted(
 @pytest.mark.parametrize("module_name", MODULES)
 def test_docstring_examples_run(module_name):
     module = importlib.import_module(module_name)
-    failures, _ = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    failures, _ = doctest.testmod(module, optionflags=flags)
     assert failures == 0, f"{failures} docstring example(s) failed in {module_name}"
 
 

@@ -1,4 +1,4 @@
-"""Sim2RealRegressor: the user's story of pretraining on simulations and fine-tuning on experiments."""
+"""Sim2RealRegressor: the user's story of pretraining on simulations, fine-tuning on experiments."""
 
 import pickle
 
@@ -7,8 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from sim2real_sklearn import Sim2RealRegressor
-from sim2real_sklearn import SourceLengthWarning
+from sim2real_sklearn import Sim2RealRegressor, SourceLengthWarning
 
 FAST = dict(hidden_layer_sizes=(64, 64), pretrain_epochs=30, pretrain_batch_size=64,
             finetune_epochs=60, finetune_lr=1e-3, finetune_batch_size=16)
@@ -43,7 +42,8 @@ def test_finetuning_beats_direct_learning_with_an_informative_source():
     for seed in range(3):
         Xs, ys, Xt, yt, Xte, yte = sim2real_data(seed=seed)
         direct = Sim2RealRegressor(**FAST, random_state=seed).fit(Xt, yt)
-        transfer = Sim2RealRegressor(**FAST, random_state=seed).fit(Xt, yt, X_source=Xs, y_source=ys)
+        transfer = Sim2RealRegressor(**FAST, random_state=seed).fit(Xt, yt, X_source=Xs,
+                                                                    y_source=ys)
         gains.append(mae(direct, Xte, yte) / mae(transfer, Xte, yte))
     # transfer must be clearly better: at least 1.5x lower error on average
     assert np.mean(gains) > 1.5, gains
@@ -85,7 +85,8 @@ def test_freeze_leaves_body_weights_and_batchnorm_statistics_bit_identical():
     for key, value in body_after.items():
         np.testing.assert_array_equal(value.numpy(), state[key], err_msg=key)
     # and the head did move
-    assert not np.array_equal(model.net_.module_.heads.weight.detach().numpy(), state["heads.weight"])
+    head = model.net_.module_.heads.weight.detach().numpy()
+    assert not np.array_equal(head, state["heads.weight"])
 
 
 def pretrained_state(model, Xs, ys):
@@ -109,8 +110,10 @@ def test_finetune_moves_the_body():
 
 def test_same_seed_gives_identical_predictions_and_different_seeds_differ():
     Xs, ys, Xt, yt, Xte, _ = sim2real_data(n_source=300)
-    fit = lambda seed: Sim2RealRegressor(**{**FAST, "pretrain_epochs": 3}, dropout=0.1,
-                                         random_state=seed).fit(Xt, yt, X_source=Xs, y_source=ys)
+    def fit(seed):
+        return Sim2RealRegressor(**{**FAST, "pretrain_epochs": 3}, dropout=0.1,
+                                 random_state=seed).fit(Xt, yt, X_source=Xs, y_source=ys)
+
     np.testing.assert_array_equal(fit(3).predict(Xte), fit(3).predict(Xte))
     assert not np.array_equal(fit(3).predict(Xte), fit(4).predict(Xte))
 
@@ -161,7 +164,8 @@ class TinyBody(nn.Module):
 def test_a_custom_body_takes_module_parameters_searchable_like_skorch():
     from sklearn.base import clone
     Xs, ys, Xt, yt, _, _ = sim2real_data(n_source=100)
-    model = Sim2RealRegressor(module=TinyBody, module__width=7, pretrain_epochs=2, finetune_epochs=2)
+    model = Sim2RealRegressor(module=TinyBody, module__width=7, pretrain_epochs=2,
+                              finetune_epochs=2)
     assert model.get_params()["module__width"] == 7
     model = clone(model).set_params(module__width=5)
     model.fit(Xt, yt, X_source=Xs, y_source=ys)
@@ -269,7 +273,8 @@ def test_error_empty_and_single_row_target(small):
 
 def test_error_source_rows_mismatch(small):
     Xs, ys, Xt, yt = small
-    with pytest.raises(ValueError, match="X_source and y_source have different numbers of rows: 50 and 49"):
+    with pytest.raises(ValueError,
+                       match="X_source and y_source have different numbers of rows: 50 and 49"):
         quick().fit(Xt, yt, X_source=Xs, y_source=ys[:-1])
 
 

@@ -7,8 +7,8 @@ import warnings
 import numpy as np
 import pytest
 
-from sim2real_sklearn.scaling import write_report
 from sim2real_sklearn import ScalingCurveResult
+from sim2real_sklearn.scaling import write_report
 
 SOURCE = np.array([30, 100, 300, 1000])
 TARGET = np.array([20, 40, 80, 160])
@@ -29,7 +29,8 @@ def grid_result(n_trials=12, seed=0):
     errors[1:] = transfer(SOURCE[:, None], TARGET[None, :])[..., None]
     errors *= 1 + 0.01 * rng.normal(size=errors.shape)
     return ScalingCurveResult(source_sizes=SOURCE, target_sizes=TARGET, errors=errors,
-                              n_source_dropped=np.zeros(n_trials), n_target_train=np.full(n_trials, 160),
+                              n_source_dropped=np.zeros(n_trials),
+                              n_target_train=np.full(n_trials, 160),
                               random_state=0)
 
 
@@ -43,7 +44,8 @@ def test_report_answers_follow_the_known_laws(tmp_path):
     eq = plan["equivalent_experimental_samples"]
     assert eq["value"] == pytest.approx(expected, rel=0.1)
     assert eq["interval"][0] <= eq["value"] <= eq["interval"][1]
-    assert on_disk["planning"]["equivalent_experimental_samples"]["value"] == pytest.approx(eq["value"])
+    on_disk_eq = on_disk["planning"]["equivalent_experimental_samples"]
+    assert on_disk_eq["value"] == pytest.approx(eq["value"])
     assert plan["baseline_mae"]["mean"] == pytest.approx(direct(160), rel=0.02)
     # below the fitted transfer gap, no amount of simulation reaches the target: null in JSON
     assert on_disk["planning"]["n_required"][-1]["source_size"] is None
@@ -192,7 +194,8 @@ def test_rising_errors_say_that_transfer_hurts_and_from_where(tmp_path):
     result = study(sizes, np.array([0.30, 0.33, 0.37, 0.42]), 0.34, fit_cv=0.05)
     report = quiet_report(result, tmp_path)
     summary = report["summary"]
-    assert report["scaling_detected"] is False and report["power_law"]["scaling_test"]["error_rises"]
+    assert report["scaling_detected"] is False
+    assert report["power_law"]["scaling_test"]["error_rises"]
     hurts = report["planning"]["transfer_hurts"]
     assert hurts["lowest_error_at"] == 30
     # the means cross 0.34 between 100 (0.33) and 300 (0.37), in log-log
@@ -252,7 +255,8 @@ def test_an_rmse_study_is_fitted_and_printed_as_rmse(tmp_path):
     result = study(sizes, 2 * sizes**-0.4 + 0.05, 0.4, scoring="neg_root_mean_squared_error")
     report = quiet_report(result, tmp_path)
     assert report["power_law"]["equation"].startswith("RMSE = ")
-    assert "fitted law: RMSE = " in report["summary"] and "mean RMSE with 3,000" in report["summary"]
+    assert "fitted law: RMSE = " in report["summary"]
+    assert "mean RMSE with 3,000" in report["summary"]
     assert "MAE" not in report["summary"]
 
 

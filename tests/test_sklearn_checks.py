@@ -3,8 +3,7 @@
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sim2real_sklearn import FitOnSource
-from sim2real_sklearn import Sim2RealRegressor
+from sim2real_sklearn import FitOnSource, Sim2RealRegressor
 
 # Default settings: what a user gets is what is checked.
 ESTIMATORS = [

@@ -45,9 +45,10 @@ def make_sim2real_regression(
     explains only about half of the variance of ``f``), drawn from
     ``random_state``, each standardised to zero mean and unit variance over
     the experimental inputs; ``g`` is made uncorrelated with ``f`` and with
-    the linear part of ``f``. So the knobs mean what they say: ``noise`` is the experimental noise as a
-    fraction of the signal's standard deviation, ``scale`` and ``bias`` a
-    linear miscalibration of the simulation, and the correlation between
+    the linear part of ``f``. So the knobs mean what they say: ``noise`` is
+    the experimental noise as a fraction of the signal's standard deviation,
+    ``scale`` and ``bias`` a linear miscalibration of the simulation, and the
+    correlation between
     the noise-free simulation and the truth is
     ``(1 - d) / sqrt((1 - d)**2 + d**2)`` for ``d = discrepancy``
     (1 at ``d = 0``, about 0.92 at 0.3, 0.71 at 0.5, 0 at 1).

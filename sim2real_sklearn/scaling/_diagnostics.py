@@ -1,4 +1,4 @@
-"""What the trials say about a fitted law: is there scaling, does the law fit, which parameters are estimated.
+"""What the trials say about a fitted law: scaling, fit, and which parameters are estimated.
 
 Three checks, each a question a user asks before taking a law to a meeting:
 

@@ -640,10 +640,12 @@ class GridScalingCurveDisplay(_ScalingDisplay):
 
         self.curve_lines_ = []
         for size, curve, color in zip(lines_over, scores, colors):
-            kw = {"marker": "o", "markersize": 4, "color": color, "label": f"${line_name}$ = {size:g}"}
+            kw = {"marker": "o", "markersize": 4, "color": color,
+                  "label": f"${line_name}$ = {size:g}"}
             kw.update(line_kw or {})
             self.curve_lines_.append(
-                self._plot_mean(ax, x, curve, kw, band=band if show_band else None, band_color=color)
+                self._plot_mean(ax, x, curve, kw, band=band if show_band else None,
+                                band_color=color)
             )
         n_entries = len(self.curve_lines_)
         if self.two_way_law is not None:

@@ -1,4 +1,4 @@
-"""The questions a fitted ``MAE(n) = D * n**(-alpha) + C`` answers, each with its bootstrap interval.
+"""The questions a fitted ``MAE(n) = D * n**(-alpha) + C`` answers, each with its interval.
 
 :class:`~sim2real_sklearn.PowerLaw` inherits them from :class:`_LawAnswers`:
 the error at a size, the size for a target error, the size from which

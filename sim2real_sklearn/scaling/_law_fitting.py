@@ -1,4 +1,4 @@
-"""Least-squares fits of the two scaling laws, shared by the point estimates and the bootstrap refits.
+"""Least-squares fits of the two scaling laws, shared by the estimates and the bootstrap refits.
 
 ``MAE(n) = D * n**(-alpha) + C`` is linear in ``D`` and ``C`` once ``alpha``
 is fixed, and ``L(n, m) = delta * (gamma + n**(-alpha)) * m**(-beta)`` is

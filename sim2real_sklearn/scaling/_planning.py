@@ -354,11 +354,13 @@ def describe_size(answer, key, *, smallest, largest, limit, confidence=0.9, unit
     >>> answer = {"source_size": 5059.0, "interval": [3020.0, 9100.0],
     ...           "extrapolation_factor": 6.3, "reach": "extrapolation", "law_value": 5059.0}
     >>> describe_size(answer, "source_size", smallest=50, largest=800, limit=10)
-    '5,059 rows (90% CI 3,020 to more than 8,000), an extrapolation to 6.3x the largest size measured'
+    '5,059 rows (90% CI 3,020 to more than 8,000), an extrapolation to 6.3x the largest
+    size measured'
     >>> answer = {"source_size": None, "interval": [3.1e4, 2e5],
     ...           "extrapolation_factor": 85.1, "reach": "beyond_limit", "law_value": 68080.0}
     >>> describe_size(answer, "source_size", smallest=50, largest=800, limit=10)
-    'not given: the law puts it at 85x the largest size measured (800), beyond the 10x limit of extrapolation'
+    'not given: the law puts it at 85x the largest size measured (800), beyond the 10x
+    limit of extrapolation'
     """
     reach, factor = answer["reach"], answer["extrapolation_factor"]
     if reach == "not_given":

@@ -302,7 +302,8 @@ class PowerLaw(_LawAnswers, BaseEstimator):
                 f"the law needs at least {2 + fit_intercept}."
             )
         n_trials_used = np.isfinite(scores).sum(axis=1)
-        detail = f" ({n_trials_used.tolist()} per size at sizes {sizes.tolist()}; see n_trials_used_)"
+        detail = (f" ({n_trials_used.tolist()} per size at sizes {sizes.tolist()}; "
+                  "see n_trials_used_)")
         if not used.all():
             detail += (f". Every trial failed at sizes {sizes[~used].tolist()}; "
                        "the law is fitted without them")

@@ -1,4 +1,4 @@
-"""A scaling study's report: the plot, every trial's score, the law, the planning answers, the advice.
+"""A scaling study's report: plot, every trial's score, law, planning answers and advice.
 
 :func:`write_report` turns a :class:`~sim2real_sklearn.ScalingCurveResult`
 into the files a materials scientist keeps and shares:
@@ -115,7 +115,8 @@ def write_report(result, out_dir, *, title=None, confidence=0.9, extra=None,
     >>> report["scaling_detected"]
     True
     >>> print(report["summary"].splitlines()[0])
-    scaling detected: the MAE falls by 48% per tenfold source size (90% CI 47% to 49%, p = 5.2e-16, 12 trials)
+    scaling detected: the MAE falls by 48% per tenfold source size
+    (90% CI 47% to 49%, p = 5.2e-16, 12 trials)
     """
     import matplotlib
 
@@ -225,7 +226,7 @@ def _allocation_answer(two_way, budget, cost_source, cost_target, limit):
 
 
 def summarize(report):
-    """The text a person reads first: the verdict on scaling, the numbers it allows, every warning."""
+    """The text a person reads first: the verdict on scaling, the numbers it allows, warnings."""
     law, plan = report["power_law"], report["planning"]
     name, level = law["score_name"], f"{law['confidence']:.0%}"
     sizes = [s for s, k in zip(law["sizes"], law["n_trials_used"]) if k > 0]

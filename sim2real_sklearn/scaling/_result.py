@@ -639,7 +639,8 @@ def _json_scalar(value):
 def _law_defaults(result, kwargs):
     """A law fitted on a result is seeded by it and named after the error it measured."""
     kwargs.setdefault("random_state", result.random_state)
-    kwargs.setdefault("score_name", error_name(getattr(result, "scoring", "neg_mean_absolute_error")))
+    scoring = getattr(result, "scoring", "neg_mean_absolute_error")
+    kwargs.setdefault("score_name", error_name(scoring))
     return kwargs
 
 

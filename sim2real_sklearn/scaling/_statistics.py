@@ -207,7 +207,8 @@ def _check_target_errors(values, name):
     try:
         values = np.asarray(values, dtype=float)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be a number or an array of numbers; got {values!r}.") from exc
+        raise ValueError(
+            f"{name} must be a number or an array of numbers; got {values!r}.") from exc
     bad = np.flatnonzero(~np.isfinite(values).ravel())
     if bad.size:
         where = "" if values.ndim == 0 else f" at index {int(bad[0])}"
