@@ -1,4 +1,4 @@
-"""The chi scaling study at paper scale: trials per minute and MAE, package against a plain torch loop.
+"""The chi scaling study at paper scale: trials per minute and MAE, package against plain torch.
 
 Protocol (issue 7, the reference study's chi task): source = COSMO-RS chi
 (1206 rows), target = experimental chi (1190 rows); features = Morgan count
@@ -140,12 +140,14 @@ def main():
     plain = []
     start = time.perf_counter()
     for k, (train, test) in enumerate(splits(groups, args.baseline_trials, args.seed + 1)):
-        plain.append(plain_torch_trial(X_sim, y_sim, X_exp, y_exp, train, test, seed=k, epochs=epochs))
+        plain.append(plain_torch_trial(X_sim, y_sim, X_exp, y_exp, train, test, seed=k,
+                                       epochs=epochs))
         print(f"plain torch loop: trial {k + 1}/{args.baseline_trials} done", flush=True)
     plain_s = (time.perf_counter() - start) / max(args.baseline_trials, 1)
 
     start = time.perf_counter()
-    result = package_study(X_sim, y_sim, X_exp, y_exp, groups, n_trials, args.seed, epochs, args.n_jobs)
+    result = package_study(X_sim, y_sim, X_exp, y_exp, groups, n_trials, args.seed, epochs,
+                           args.n_jobs)
     package_s = time.perf_counter() - start
     own, children = peak_memory_mb()
 

@@ -18,7 +18,7 @@ import sklearn
 from sklearn.base import clone
 from sklearn.exceptions import FitFailedWarning
 from sklearn.linear_model import Ridge
-from sklearn.metrics import mean_absolute_error, make_scorer
+from sklearn.metrics import make_scorer, mean_absolute_error
 from sklearn.model_selection import GridSearchCV, GroupShuffleSplit
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer
@@ -27,13 +27,14 @@ from sim2real_sklearn import (
     FitOnSource,
     ScalingCurve,
     ScalingCurveDisplay,
+    ScalingCurveResult,
     Sim2RealRegressor,
     make_sim2real_pipeline,
     scaling_curve,
 )
-from sim2real_sklearn import ScalingCurveResult
 
 from conftest import SpyTransfer, fits_by_trial, make_data, read_log
+
 
 @pytest.fixture
 def data():
