@@ -95,6 +95,11 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
 
     _output_dtype = np.float64
 
+    # The "?" of the HTML repr opens this class's page of the API reference.
+    _doc_link_module = "sim2real_sklearn"
+    _doc_link_template = ("https://sim2real-sklearn.github.io/sim2real-sklearn/api/generated/"
+                          "{estimator_module}.{estimator_name}.html")
+
     _parameter_constraints = {
         # 0 workers has no meaning in joblib; -1 is all cores, -2 all but one...
         "n_jobs": [Count(None, -1, closed="right"), Count(1, None, closed="left"), None],

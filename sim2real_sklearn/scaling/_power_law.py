@@ -242,6 +242,11 @@ class PowerLaw(_LawAnswers, BaseEstimator):
     (True, 'estimated')
     """
 
+    # The "?" of the HTML repr opens this class's page of the API reference.
+    _doc_link_module = "sim2real_sklearn"
+    _doc_link_template = ("https://sim2real-sklearn.github.io/sim2real-sklearn/api/generated/"
+                          "{estimator_module}.{estimator_name}.html")
+
     _parameter_constraints = {
         "confidence": [_CONFIDENCE],
         "n_bootstrap": [Count(0, None, closed="left")],

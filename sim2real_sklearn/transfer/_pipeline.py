@@ -90,6 +90,11 @@ class FitOnSource(TransformerMixin, BaseEstimator):
 
     __metadata_request__fit = {"X_source": True}
 
+    # The "?" of the HTML repr opens this class's page of the API reference.
+    _doc_link_module = "sim2real_sklearn"
+    _doc_link_template = ("https://sim2real-sklearn.github.io/sim2real-sklearn/api/generated/"
+                          "{estimator_module}.{estimator_name}.html")
+
     _parameter_constraints = {"transformer": [HasMethods(["fit", "transform"])]}
 
     def __init__(self, transformer):

@@ -193,6 +193,11 @@ default="constant", "cosine"
 
     __metadata_request__fit = {"X_source": True, "y_source": True, "groups": True}
 
+    # The "?" of the HTML repr opens this class's page of the API reference.
+    _doc_link_module = "sim2real_sklearn"
+    _doc_link_template = ("https://sim2real-sklearn.github.io/sim2real-sklearn/api/generated/"
+                          "{estimator_module}.{estimator_name}.html")
+
     _parameter_constraints = {
         "hidden_layer_sizes": [LayerWidths()],
         "activation": [StrOptions(set(ACTIVATIONS))],
