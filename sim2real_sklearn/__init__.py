@@ -48,6 +48,7 @@ _PUBLIC_NAMES = {
     "RDKitDescriptors": "featurizers",
     "PairFeaturizer": "featurizers",
     "CompositionFeaturizer": "featurizers",
+    "ForceFieldKernelMean": "featurizers",
     "make_sim2real_regression": "datasets",
     "fetch_flory_huggins_chi": "datasets",
     "fetch_polymer_refractive_index": "datasets",

@@ -10,6 +10,9 @@ once per fold and per trial.
 - :class:`MorganFingerprint`, :class:`RDKitDescriptors`: molecules and polymer
   repeat units (``connection_points=`` "dummy", "hydrogen" or "cyclic");
 - :func:`mol_from_repeat_unit`: the molecule a featurizer sees for one SMILES;
+- :class:`ForceFieldKernelMean`: RadonPy's force-field kernel mean (FF-KM)
+  descriptor of polymers (cyclic oligomers) and molecules (needs the extra
+  ``radonpy``);
 - :class:`PairFeaturizer`: polymer-solvent pairs (``"A_B"`` or two columns);
 - :class:`CompositionFeaturizer`: chemical formulas (needs pymatgen);
 - :class:`BaseFeaturizer`: the shared plumbing, to write a new featurizer.
@@ -17,6 +20,7 @@ once per fold and per trial.
 
 from ._base import BaseFeaturizer
 from ._composition import CompositionFeaturizer, element_properties
+from ._ffkm import ForceFieldKernelMean
 from ._molecules import MorganFingerprint, RDKitDescriptors
 from ._pairs import PairFeaturizer
 from ._polymers import CONNECTION_POINT_MODES, mol_from_repeat_unit
@@ -25,6 +29,7 @@ __all__ = [
     "BaseFeaturizer",
     "CONNECTION_POINT_MODES",
     "CompositionFeaturizer",
+    "ForceFieldKernelMean",
     "MorganFingerprint",
     "PairFeaturizer",
     "RDKitDescriptors",

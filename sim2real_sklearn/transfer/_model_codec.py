@@ -346,6 +346,7 @@ PACKAGE_CLASSES = frozenset({
     "sim2real_sklearn.featurizers._molecules:RDKitDescriptors",
     "sim2real_sklearn.featurizers._pairs:PairFeaturizer",
     "sim2real_sklearn.featurizers._composition:CompositionFeaturizer",
+    "sim2real_sklearn.featurizers._ffkm:ForceFieldKernelMean",
     "sim2real_sklearn.scaling._power_law:PowerLaw",
     "sim2real_sklearn.scaling._two_way_law:TwoWayPowerLaw",
 })
