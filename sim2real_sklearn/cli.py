@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURIZERS = ("morgan", "descriptors", "pair", "composition", "columns")
+FEATURIZERS = ("morgan", "descriptors", "pair", "ffkm", "composition", "columns")
 # Which featurizers read which input option; the first is the default.
-_FEATURIZERS_OF = {"smiles_col": ("morgan", "descriptors", "pair"),
+_FEATURIZERS_OF = {"smiles_col": ("morgan", "descriptors", "pair", "ffkm"),
                    "formula_col": ("composition",),
                    "feature_cols": ("columns",)}
 # The files a study writes into --out; --overwrite replaces these and nothing else.
@@ -311,6 +311,7 @@ def _numeric(series, column):
 def _featurizer(kind, columns):
     from .featurizers import (
         CompositionFeaturizer,
+        ForceFieldKernelMean,
         MorganFingerprint,
         PairFeaturizer,
         RDKitDescriptors,
@@ -323,6 +324,9 @@ def _featurizer(kind, columns):
             MorganFingerprint(count=True, fp_size=512), errors="nan")
     if kind == "descriptors":
         return RDKitDescriptors(errors="nan")
+    if kind == "ffkm":
+        # zero_below: the scaler in front of the network must not blow up Gaussian tails
+        return ForceFieldKernelMean(zero_below=1e-6, errors="nan")
     if kind == "composition":
         return CompositionFeaturizer(errors="nan")
     return None

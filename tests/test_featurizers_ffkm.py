@@ -229,7 +229,7 @@ def test_second_call_on_the_same_smiles_comes_from_the_disk_cache(tmp_path):
     assert not np.array_equal(other, first)
 
 
-# ------------------------------------------------------ pipelines, saving
+# ------------------------------------------------- pipelines, saving, CLI
 @needs_radonpy
 def test_a_saved_pipeline_holding_it_loads_and_predicts_the_same(tmp_path):
     from sklearn.linear_model import Ridge
@@ -244,3 +244,25 @@ def test_a_saved_pipeline_holding_it_loads_and_predicts_the_same(tmp_path):
     loaded = load_model(tmp_path / "model")
     assert loaded[0].get_params() == model[0].get_params()
     np.testing.assert_array_equal(loaded.predict(smiles), model.predict(smiles))
+
+
+@needs_radonpy
+def test_command_line_study_with_ffkm_features(tmp_path):
+    from sim2real_sklearn.cli import main
+
+    rng = np.random.default_rng(0)
+    units = np.array(["*CC*", "*CC(*)C", "*CC(*)c1ccccc1", "*OCC*", "*CC(*)C#N"])
+
+    def table(n, name):
+        smiles = rng.choice(units, size=n)
+        value = np.array([len(s) for s in smiles]) / 10 + rng.normal(0, 0.05, n)
+        pd.DataFrame({"smiles": smiles, "value": value}).to_csv(tmp_path / name, index=False)
+        return str(tmp_path / name)
+
+    sim, exp = table(30, "sim.csv"), table(20, "exp.csv")
+    code = main(["curve", "--source", sim, "--target", exp, "--smiles-col", "smiles",
+                 "--featurizer", "ffkm", "--y-col", "value", "--out", str(tmp_path / "out"),
+                 "--sizes", "5", "10", "20", "--trials", "2", "--pretrain-epochs", "3",
+                 "--finetune-epochs", "3", "--hidden", "8"])
+    assert code == 0
+    assert (tmp_path / "out" / "report.json").is_file()
