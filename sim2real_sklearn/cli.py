@@ -80,6 +80,21 @@ def _parser():
                             "formulas; pair for 'A_B' strings such as polymer_solvent")
     curve.add_argument("--extra-cols", help="comma-separated numeric columns appended to the "
                        "features, e.g. temperature")
+    polymers = curve.add_argument_group(
+        "polymer repeat units", "options of the SMILES featurizers (given: passed on; "
+        "otherwise the featurizer's default)")
+    polymers.add_argument("--placeholders", nargs="+", metavar="SYMBOL",
+                          help="element symbols that mark the ends of a repeat unit instead of "
+                               "*, e.g. --placeholders Ce Th")
+    polymers.add_argument("--connection-points", choices=_CONNECTION_POINTS,
+                          help="what connection points become: dummy atoms (default), hydrogen "
+                               "caps, or a cyclic oligomer")
+    polymers.add_argument("--n-repeat-units", type=_at_least(int, 2),
+                          help="repeat units of the ring of --connection-points cyclic "
+                               "(default 10)")
+    polymers.add_argument("--fp-size", type=_at_least(int, 1),
+                          help="Morgan fingerprint length (default 1024; pair: 512 per component)")
+    polymers.add_argument("--radius", type=_at_least(int, 0), help="Morgan radius (default 2)")
     curve.add_argument("--delimiter", default=",", help="CSV delimiter (default ',')")
     curve.add_argument("--encoding", default="utf-8",
                        help="text encoding of the CSV files (default utf-8; e.g. latin-1)")
@@ -167,6 +182,7 @@ def run_curve(args):
     # runs for an hour must not fail at its end on a folder or a typo.
     _check_output_options(args)
     kind, input_col = _input_kind(args)
+    featurizer_options = _featurizer_options(args, kind)
     y_target_col, y_source_col = args.y_col, args.source_y_col or args.y_col
     columns = ([c.strip() for c in args.feature_cols.split(",")] if kind == "columns"
                else [input_col])
@@ -200,6 +216,9 @@ def run_curve(args):
                     f"by '_', but no value of {input_col!r} has a '_' (first: "
                     f"{values.iloc[0]!r}); for single molecules use --featurizer morgan")
     featurizer = _featurizer(kind, columns)
+    if featurizer_options:  # a pair passes them to its component featurizer
+        featurizer.set_params(**{("featurizer__" if kind == "pair" else "") + name: value
+                                 for name, value in featurizer_options.items()})
     print(f"featurizing {len(source)} source and {len(target)} target rows "
           f"({type(featurizer).__name__})...", flush=True)
     X_sim, bad_x_sim = _features(featurizer, source, columns, kind, extra_cols)
@@ -296,6 +315,40 @@ def _input_kind(args):
                                              " (for numeric columns use --feature-cols)"))
     column = None if option == "feature_cols" else getattr(args, option)
     return args.featurizer or allowed[0], column
+
+
+# The featurizers' CONNECTION_POINT_MODES, written out: importing them would load RDKit for --help.
+_CONNECTION_POINTS = ("dummy", "hydrogen", "cyclic")
+# The featurizer options of the command line, and the featurizers that read each.
+_OPTION_READERS = {"placeholders": ("morgan", "descriptors", "pair", "ffkm"),
+                   "connection_points": ("morgan", "descriptors", "pair"),
+                   "n_repeat_units": ("morgan", "descriptors", "pair"),
+                   "fp_size": ("morgan", "pair"),
+                   "radius": ("morgan", "pair")}
+
+
+def _featurizer_options(args, kind):
+    """The featurizer options given, checked against the featurizer before any file is read."""
+    options = {name: getattr(args, name) for name in _OPTION_READERS
+               if getattr(args, name, None) is not None}
+    for name in options:
+        if kind not in _OPTION_READERS[name]:
+            raise InputError(f"--{name.replace('_', '-')} is an option of --featurizer "
+                             f"{', '.join(_OPTION_READERS[name])}, not of {kind}")
+    if "n_repeat_units" in options and options.get("connection_points") != "cyclic":
+        raise InputError("--n-repeat-units sets the ring of --connection-points cyclic; "
+                         "add --connection-points cyclic")
+    if "placeholders" in options:
+        from .featurizers._polymers import placeholder_atomic_numbers
+
+        options["placeholders"] = tuple(options["placeholders"])
+        try:
+            placeholder_atomic_numbers(options["placeholders"], "sim2real curve")
+        except ValueError:
+            raise InputError("--placeholders must be element symbols such as Ce Th (the atoms "
+                             "that mark the ends of a repeat unit); got "
+                             f"{' '.join(options['placeholders'])}") from None
+    return options
 
 
 def _numeric(series, column):

@@ -166,3 +166,86 @@ def test_report_options_are_refused_before_any_work(tmp_path, capsys, option, va
     assert stop.value.code == 2
     assert f"argument {option}" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+# -- featurizer options a polymer dataset needs ------------------------------------------------
+
+def with_end_markers(path, marked):
+    """The same CSV with the repeat units' ends written as [Ce] and [Th] instead of *."""
+    table = pd.read_csv(path)
+    table["smiles"] = [s.replace("*", "[Ce]", 1).replace("*", "[Th]", 1) for s in table["smiles"]]
+    table.to_csv(marked, index=False)
+    return marked
+
+
+def test_placeholders_read_ce_and_th_ends_as_connection_points(tmp_path):
+    sim, exp = write_polymers(tmp_path)
+    assert curve(tmp_path, sim, exp) == 0
+    starred = pd.read_csv(tmp_path / "out" / "scores.csv")
+    sim_ce = with_end_markers(sim, tmp_path / "sim_ce.csv")
+    exp_ce = with_end_markers(exp, tmp_path / "exp_ce.csv")
+    assert "[Ce]CC[Th]" in set(pd.read_csv(exp_ce)["smiles"])
+    assert main(["curve", "--source", str(sim_ce), "--target", str(exp_ce), "--smiles-col",
+                 "smiles", "--y-col", "value", "--out", str(tmp_path / "ce"), "--sizes", "5",
+                 "10", "40", *FAST, "--placeholders", "Ce", "Th"]) == 0
+    report = json.loads((tmp_path / "ce" / "report.json").read_text())
+    assert "placeholders=('Ce', 'Th')" in report["study"]["featurizer"]
+    # the same molecules, so the same features and the very same study
+    np.testing.assert_array_equal(pd.read_csv(tmp_path / "ce" / "scores.csv")["error"],
+                                  starred["error"])
+
+
+def test_ring_and_fingerprint_options_reach_the_featurizer(tmp_path):
+    sim, exp = write_polymers(tmp_path)
+    assert curve(tmp_path, sim, exp, "--connection-points", "cyclic", "--n-repeat-units", "4",
+                 "--fp-size", "64", "--radius", "3") == 0
+    featurizer = json.loads((tmp_path / "out" / "report.json").read_text())["study"]["featurizer"]
+    for text in ("connection_points='cyclic'", "n_repeat_units=4", "fp_size=64", "radius=3"):
+        assert text in featurizer
+
+
+def test_a_pair_passes_the_options_to_its_component_featurizer(tmp_path):
+    rng = np.random.default_rng(0)
+    polymers = ["[Ce]CC[Th]", "[Ce]CC([Th])C", "[Ce]CC([Th])c1ccccc1", "[Ce]OCC[Th]"]
+    solvents = ["CCO", "c1ccccc1", "ClC(Cl)Cl", "CC(C)=O"]
+    for name, n in (("sim", 40), ("exp", 20)):
+        pairs = [f"{p}_{s}" for p, s in zip(rng.choice(polymers, n), rng.choice(solvents, n))]
+        pd.DataFrame({"pair": pairs, "chi": [len(p) / 20 for p in pairs]}).to_csv(
+            tmp_path / f"{name}.csv", index=False)
+    assert main(["curve", "--source", str(tmp_path / "sim.csv"), "--target",
+                 str(tmp_path / "exp.csv"), "--smiles-col", "pair", "--featurizer", "pair",
+                 "--y-col", "chi", "--out", str(tmp_path / "out"), "--sizes", "5", "10", "40",
+                 *FAST, "--placeholders", "Ce", "Th", "--fp-size", "32"]) == 0
+    featurizer = json.loads((tmp_path / "out" / "report.json").read_text())["study"]["featurizer"]
+    assert featurizer.startswith("PairFeaturizer(") and "fp_size=32" in featurizer
+    assert "placeholders=('Ce', 'Th')" in featurizer
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--featurizer", "descriptors", "--fp-size", "64"],
+     "--fp-size is an option of --featurizer morgan, pair, not of descriptors"),
+    (["--placeholders", "Ce", "Xx"], "--placeholders must be element symbols such as Ce Th"),
+    (["--n-repeat-units", "4"], "--n-repeat-units sets the ring of --connection-points cyclic"),
+])
+def test_featurizer_options_are_checked_before_any_file_is_read(tmp_path, capsys, options,
+                                                                 message):
+    missing = tmp_path / "no_such.csv"  # were the files read first, this would be the error
+    assert main(["curve", "--source", str(missing), "--target", str(missing), "--smiles-col",
+                 "smiles", "--y-col", "value", "--out", str(tmp_path / "out"), *options]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "no such file" not in err
+
+
+def test_options_for_other_inputs_are_refused(tmp_path, capsys):
+    missing = tmp_path / "no_such.csv"
+    assert main(["curve", "--source", str(missing), "--target", str(missing), "--formula-col",
+                 "formula", "--y-col", "value", "--out", str(tmp_path / "out"),
+                 "--placeholders", "Ce", "Th"]) == 2
+    assert "not of composition" in capsys.readouterr().err
+
+
+def test_connection_point_choices_are_the_featurizers_modes():
+    from sim2real_sklearn.cli import _CONNECTION_POINTS
+    from sim2real_sklearn.featurizers import CONNECTION_POINT_MODES
+
+    assert _CONNECTION_POINTS == CONNECTION_POINT_MODES
