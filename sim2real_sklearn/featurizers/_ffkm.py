@@ -11,26 +11,33 @@ cache, names) and one change to how the ring is built, explained below.
 
 Why para-linked backbones stalled, and what is done instead
 -----------------------------------------------------------
-RadonPy's ``poly.make_cyclicpolymer`` sanitizes the ring with all of RDKit's
-operations, including the *symmetrized* smallest set of smallest rings. When
-the backbone runs through a ring by either of two equally short sides (a
-para-phenylene, a 2,6-naphthalene, a 1,4-cyclohexylene), every such ring
-doubles the number of equally small macrocycles: a cyclic 10-mer of
-``*c1ccc(Oc2ccc(*)cc2)cc1`` has 2**20 of them (1,048,596 rings; 18 s just to
-list them), and ``ff_assign`` then kekulizes over all of them (5 s for the
-6-mer, far more than minutes for the 10-mer). About 300 of the 1,077
-polymers of PI1070 are of this kind (polyimides, polyethers, polysulfones,
-polyesters of terephthalic acid).
+RadonPy's ``poly.make_cyclicpolymer`` joins the ends of a linear oligomer and
+sanitizes the ring with all of RDKit's operations. Two of them explode when
+the backbone runs through a ring of the repeat unit:
 
-Here the oligomer is built by the same RadonPy steps (same atoms, same order,
-same bonds) but sanitized without the symmetrization, with the plain SSSR as
-ring information (as :func:`~sim2real_sklearn.featurizers._polymers.cyclic_oligomer`
-does): the ring of the para-linked 10-mer then takes 0.1 s. Force-field
-types only ask whether an atom is in a ring of 3 to 14 atoms, which the plain
-SSSR answers as the symmetrized one does; the features are identical, bit for
-bit, to RadonPy's wherever RadonPy finishes (tested on polymers and small
-molecules). So there is no fallback to a smaller oligomer: every row is the
-``cyclic``-mer it claims to be.
+- the *symmetrized* smallest set of smallest rings lists every equally small
+  macrocycle; a ring crossed by either of two equally short sides (a
+  para-phenylene, a 2,6-naphthalene, a 1,4-cyclohexylene) doubles their
+  number: a cyclic 10-mer of ``*c1ccc(Oc2ccc(*)cc2)cc1`` has 2**20 of them
+  (18 s just to list them), and ``ff_assign`` then kekulizes over all of
+  them (5 s for the 6-mer, no end in sight for the 10-mer);
+- aromaticity perception treats the macrocycle and every ring it crosses as
+  one fused system and tries their combinations: 27 s for a 10-mer of a
+  dicyclohexylmethane polyamide that has no aromatic atom at all, and a
+  MemoryError for two polyimides of PI1070.
+
+About 400 of the 1,077 polymers of PI1070 cross rings so. Here the oligomer
+is built by the same RadonPy steps (same atoms, same order, same bonds) and
+sanitized as :func:`~sim2real_sklearn.featurizers._polymers.cyclic_oligomer`
+does: plain SSSR, and aromaticity as perceived in the linear oligomer (the
+closing bond is the connection bond of the repeat unit, and ``ff_assign``
+kekulizes and perceives MDL aromaticity itself anyway). Every PI1070 ring
+then takes under 0.2 s; force-field typing (pure Python, quadratic in the
+dihedrals) stays RadonPy's, up to 6 s for the largest polyimides. Force-field
+types only ask whether an atom is in a ring of 3 to 14 atoms, which the
+plain SSSR answers as the symmetrized one does; the features are identical,
+bit for bit, to RadonPy's wherever RadonPy finishes (tested). So there is no
+fallback to a smaller oligomer: every row is the ``cyclic``-mer it claims.
 """
 
 import contextlib
@@ -51,6 +58,7 @@ from sklearn.utils._param_validation import Interval, Options
 from .._validation import Count
 from ._base import BaseFeaturizer
 from ._polymers import (
+    _CYCLIC_SANITIZE_OPS,
     REPEAT_UNIT_PARAMETER_CONSTRAINTS,
     RepeatUnitParser,
     _cap_with_hydrogen,
@@ -73,14 +81,11 @@ _PARAMETER_BLOCKS = (
     "charge", "epsilon", "sigma", "k_bond", "r0", "polar", "k_angle", "theta0", "k_dih",
 )
 
-# Sanitization of the ring: everything RadonPy does except the symmetrized
-# ring search, whose size doubles with each para-linked ring (module docstring).
-_RING_SANITIZE_OPS = Chem.SANITIZE_ALL ^ Chem.SANITIZE_SYMMRINGS
-
 # Rows per batch when batch_size=None and there are several workers. One row
-# costs 0.01 to 1 s here, not microseconds as a fingerprint: small batches
+# costs 0.01 to 6 s here, not microseconds as a fingerprint: small batches
 # keep both workers busy to the end, and a batch still costs far more than
-# joblib's dispatch.
+# joblib's dispatch. With PI1070's measured row times on two workers, the
+# base class's 256-row batches cap the speed-up at 1.76x, 8-row ones at 2.00x.
 _PARALLEL_BATCH = 8
 
 
@@ -181,7 +186,7 @@ class ForceFieldKernelMean(BaseFeaturizer):
     n_jobs : int, default=None
         joblib workers; the output does not depend on it. With several
         workers and ``batch_size=None``, batches are of 8 rows (a row takes
-        0.01 to 1 s, so large batches would leave a worker idle at the end).
+        0.01 to 6 s, so large batches would leave a worker idle at the end).
     batch_size : int, default=None
         Rows per batch (``None``: 8 rows with several workers, all rows with one).
     errors : {"raise", "nan"}, default="raise"
@@ -218,12 +223,14 @@ class ForceFieldKernelMean(BaseFeaturizer):
     (``ffkm_desc_names()``): ``mass_H`` ... ``mass_I``, then ``charge_0`` ...
     ``k_dih_{nk-1}``.
 
-    RadonPy sanitizes the ring with RDKit's symmetrized ring search, which
-    lists every equally small macrocycle: 2**20 of them for a cyclic 10-mer
-    of ``*c1ccc(Oc2ccc(*)cc2)cc1``, after which force-field typing does not
-    finish in minutes. This featurizer builds the same oligomer by RadonPy's
-    steps but keeps the plain SSSR (0.1 s for that ring); force-field types
-    and features are unchanged wherever RadonPy finishes.
+    RadonPy sanitizes the ring with RDKit's symmetrized ring search and
+    aromaticity perception, both of which explode when the backbone crosses
+    rings (2**20 equally small macrocycles for a cyclic 10-mer of
+    ``*c1ccc(Oc2ccc(*)cc2)cc1``): force-field typing then does not finish in
+    minutes. This featurizer builds the same oligomer by RadonPy's steps but
+    keeps the plain SSSR and the aromaticity of the linear oligomer (0.1 s
+    for that ring); force-field types and features are unchanged wherever
+    RadonPy finishes. A row costs 0.01 to 6 s (median 0.25 s on PI1070).
 
     Examples
     --------
@@ -331,7 +338,7 @@ class ForceFieldKernelMean(BaseFeaturizer):
     def _featurize(self, strings):
         if self.batch_size is None and effective_n_jobs(self.n_jobs) > 1:
             # BaseFeaturizer's automatic batches (>= 256 rows) suit rows of
-            # microseconds; these take up to a second each.
+            # microseconds; these take 0.01 to 6 s each.
             sized = clone(self).set_params(batch_size=_PARALLEL_BATCH)
             return sized._featurize(strings)
         return super()._featurize(strings)
@@ -386,7 +393,8 @@ class ForceFieldKernelMean(BaseFeaturizer):
 
 def _cyclic_oligomer(smiles, mol, n_points, n_units, radonpy):
     """RadonPy's ``poly.make_cyclicpolymer(smiles, n_units, return_mol=True)``,
-    step for step, but without the symmetrized ring search (module docstring)."""
+    step for step, but without the two ring perceptions that explode on
+    macrocycles (module docstring)."""
     if n_points != 2:
         raise ValueError(
             f"a cyclic oligomer needs exactly 2 connection points, found {n_points} "
@@ -421,7 +429,8 @@ def _cyclic_oligomer(smiles, mol, n_points, n_units, radonpy):
     )
     try:
         ring = utils.add_bond(ring, new_tail_ne, new_head_ne, order=order)
-        Chem.SanitizeMol(ring, sanitizeOps=_RING_SANITIZE_OPS)
+        # the package's ring sanitization: no symmetrized SSSR, no new aromaticity
+        Chem.SanitizeMol(ring, sanitizeOps=_CYCLIC_SANITIZE_OPS)
     except Exception as exc:  # noqa: BLE001 - RDKit raises several types here
         raise ValueError(f"could not close the cyclic {n_units}-mer: {_short(exc)}") from None
     Chem.GetSSSR(ring)  # ring information for the typing, without symmetrization
