@@ -123,13 +123,14 @@ def estimators():
         MorganFingerprint,
         PowerLaw,
         RDKitDescriptors,
+        ScalingCurve,
         Sim2RealRegressor,
         TwoWayPowerLaw,
     )
 
     return [Sim2RealRegressor(), FitOnSource(StandardScaler()), PowerLaw(), TwoWayPowerLaw(),
             MorganFingerprint(), RDKitDescriptors(), CompositionFeaturizer(),
-            ForceFieldKernelMean()]
+            ForceFieldKernelMean(), ScalingCurve(Sim2RealRegressor())]
 
 
 def documented_pages():

@@ -15,7 +15,6 @@ checkpoints in :mod:`._checkpoint`.
 """
 
 import sys
-import time
 import warnings
 from numbers import Integral, Real
 
@@ -46,6 +45,7 @@ from .._validation import (
     unwrap_source,
 )
 from ._checkpoint import CellStore, cell_name, split_key, study_key, write_atomically
+from ._progress import StudyProgress
 from ._result import ScalingCurveResult
 from ._study import (
     Study,
@@ -222,8 +222,9 @@ def scaling_curve(
     pre_dispatch : int or str, default="2*n_jobs"
         Jobs dispatched ahead, as in :class:`joblib.Parallel`.
     verbose : int, default=0
-        1 prints progress lines on stderr (about every tenth of the cells),
-        2 prints a line per cell.
+        1 shows a progress bar (fits done, failures, time left; tqdm, the
+        ``progress`` extra) or, without tqdm, a line on stderr about every
+        tenth of the fits; 2 also a line per fit.
     random_state : int, RandomState instance or None, default=None
         Root of every seed. None draws fresh entropy; the value used is
         stored in the result's ``random_state`` so the run can be repeated.
@@ -338,10 +339,10 @@ def scaling_curve(
     done = {c: store.read(name_of(c), n_groups) for c in cells}
     done = {c: v for c, v in done.items() if v is not None}
     todo = [c for c in cells if c not in done]
-    if verbose:
-        _say(f"{len(sizes)} source sizes {sizes.tolist()} x {n_trials} trials"
-             + ("" if tsizes is None else f" x target sizes {tsizes.tolist()}")
-             + f": {len(cells)} fits, {len(done)} read from the checkpoint.")
+    progress = StudyProgress(verbose, len(todo), header=(
+        f"{len(sizes)} source sizes {sizes.tolist()} x {n_trials} trials"
+        + ("" if tsizes is None else f" x target sizes {tsizes.tolist()}")
+        + f": {len(cells)} fits, {len(done)} read from the checkpoint."))
 
     # Trials of one size train as stacks when the estimator allows it (the same
     # numbers, faster); each job is one batch, or one cell otherwise.
@@ -354,15 +355,13 @@ def scaling_curve(
                                 [store.path(name_of(c)) if c in missing else None for c in batch],
                                 stacked)
             for batch in batches)
-    start, i = time.perf_counter(), 0
-    for batch, outs in zip(batches, parallel(jobs)):
-        for cell, out in zip(batch, outs):
-            if cell not in missing:
-                continue  # recomputed only to keep its batch whole: the stored cell stands
-            i += 1
-            done[cell] = out
-            if verbose:
-                _report_progress(verbose, i, len(todo), sizes_of(cell)[0], cell[2], out, start)
+    with progress:  # an interrupted study ends its bar too
+        for batch, outs in zip(batches, parallel(jobs)):
+            for cell, out in zip(batch, outs):
+                if cell not in missing:
+                    continue  # recomputed only to keep its batch whole: the stored cell stands
+                done[cell] = out
+                progress.update((*sizes_of(cell), cell[2]), out)
 
     _warn_failures(done, cells, sizes_of, error_score)
     shape = (len(sizes) + 1, 1 if tsizes is None else len(tsizes), n_trials)
@@ -451,17 +450,6 @@ def _batches(cells, todo, sizes_of, trials):
 
 
 # -- progress, failures and the result arrays -----------------------------------
-
-
-def _say(message):
-    print(f"[scaling_curve] {message}", file=sys.stderr, flush=True)
-
-
-def _report_progress(verbose, i, n, n_source, trial, out, start):
-    if verbose < 2 and i != n and i % max(1, n // 10):
-        return
-    _say(f"{i}/{n} fits done (source {n_source}, trial {trial}: error {out['error']:.4g}); "
-         f"{time.perf_counter() - start:.1f}s elapsed")
 
 
 def _warn_failures(done, cells, sizes_of, error_score):
@@ -562,6 +550,11 @@ checkpoint_dir, batch_trials
         "X_source": True, "y_source": True, "source_groups": True,
         "target_groups": True, "score_groups": True,
     }
+
+    # The "?" of the HTML repr opens this class's page of the API reference.
+    _doc_link_module = "sim2real_sklearn"
+    _doc_link_template = ("https://sim2real-sklearn.github.io/sim2real-sklearn/api/generated/"
+                          "{estimator_module}.{estimator_name}.html")
 
     _parameter_constraints = {
         "estimator": [HasMethods(["fit", "predict"])],
