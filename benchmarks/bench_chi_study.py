@@ -15,12 +15,20 @@ lr 1e-3, fine-tuning 60 epochs at lr 3e-4; MAE on the test pairs.
 - **package**: ``scaling_curve`` with ``Sim2RealRegressor``, features computed
   once per study, ``n_jobs=2`` (one torch thread per worker).
 
-    python benchmarks/bench_chi_study.py                  # 100 trials (about 25 min here)
-    python benchmarks/bench_chi_study.py --trials 10 --baseline-trials 1
+    python benchmarks/bench_chi_study.py                  # 10 trials, all three runs
+    python benchmarks/bench_chi_study.py --trials 100 --configs "batched, sparse"
     python benchmarks/bench_chi_study.py --quick          # 2 trials, few epochs: a smoke test
 
-Goal: 100 trials in 30 minutes or less on 2 cores, with mean MAE at every size
-equal to or better than the plain loop's reference numbers.
+Runs (``--configs``), paired on the same splits and seeds:
+
+- **per cell, dense**: one fit per cell, dense inputs (the package before issue 14);
+- **batched, dense**: the trials of a size trained as one stack of networks;
+- **batched, sparse**: stacked, and the fingerprints read as sparse rows
+  (lazy Adam on the first layer's rows).
+
+Each run prints its dense-equivalent arithmetic per second (:func:`dense_flops`)
+divided by the matmul rate measured in the same process times the cores
+used: a figure for how close the study gets to what the machine can do.
 """
 
 import argparse
@@ -95,19 +103,65 @@ def plain_torch_trial(X_sim, y_sim, X_exp, y_exp, train, test, seed, epochs=(100
     return errors
 
 
-def package_study(X_sim, y_sim, X_exp, y_exp, groups, n_trials, seed, epochs=(100, 60), n_jobs=2):
+CONFIGS = {  # name: (batch_trials, sparse_input)
+    "per cell, dense": (False, False),
+    "batched, dense": (True, False),
+    "batched, sparse": (True, True),
+}
+
+
+def package_study(X_sim, y_sim, X_exp, y_exp, groups, n_trials, seed, epochs=(100, 60), n_jobs=2,
+                  batch_trials=True, sparse_input="auto"):
     from sklearn.model_selection import GroupShuffleSplit
 
     from sim2real_sklearn import Sim2RealRegressor, scaling_curve
 
     model = Sim2RealRegressor((256, 128), pretrain_epochs=epochs[0], finetune_epochs=epochs[1],
                               pretrain_lr=1e-3, finetune_lr=3e-4, pretrain_batch_size=32,
-                              finetune_batch_size=32, random_state=seed)
+                              finetune_batch_size=32, sparse_input=sparse_input,
+                              random_state=seed)
     return scaling_curve(
         model, X_sim, y_sim, X_exp, y_exp, source_sizes=SIZES, n_trials=n_trials,
         cv=GroupShuffleSplit(n_splits=n_trials, test_size=0.2, random_state=seed),
-        target_groups=groups, n_jobs=n_jobs, random_state=seed, verbose=1,
+        target_groups=groups, n_jobs=n_jobs, random_state=seed, verbose=0,
+        batch_trials=batch_trials,
     )
+
+
+def dense_flops(n_features, groups, n_trials, seed, epochs, widths=(256, 128)):
+    """The dense-equivalent arithmetic of the study: what a dense implementation must compute.
+
+    Per training row: the forward pass (2 multiply-adds counted as 2 flops per
+    weight), the weight gradients (2 per weight) and the input gradients of
+    every layer but the first (2 per weight); per predicted row, the forward
+    pass. Training rows: each cell's source rows times the pretraining
+    epochs, and its target training rows times the fine-tuning epochs.
+    """
+    sizes = [n_features, *widths, 1]
+    weights = [a * b for a, b in zip(sizes, sizes[1:])]
+    train_row = 2 * sum(weights) * 2 + 2 * sum(weights[1:])
+    predict_row = 2 * sum(weights)
+    total = 0.0
+    for train, test in splits(groups, n_trials, seed):
+        for n_source in [0] + SIZES:
+            total += train_row * (n_source * epochs[0] + len(train) * epochs[1])
+            total += predict_row * len(test)
+    return total
+
+
+def matmul_rate(n=1024, repeats=10):
+    """Single-thread float32 matmul rate (flop/s) of this machine, measured now."""
+    import torch
+
+    from sim2real_sklearn._torch_threads import torch_threads
+
+    a, b = torch.randn(n, n), torch.randn(n, n)
+    with torch_threads(1):
+        a @ b
+        start = time.perf_counter()
+        for _ in range(repeats):
+            a @ b
+        return 2 * n**3 * repeats / (time.perf_counter() - start)
 
 
 def peak_memory_mb():
@@ -122,10 +176,11 @@ def peak_memory_mb():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=100)
+    parser.add_argument("--trials", type=int, default=10)
     parser.add_argument("--baseline-trials", type=int, default=1,
                         help="trials of the plain loop to time (it takes minutes each)")
     parser.add_argument("--n-jobs", type=int, default=2)
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
@@ -135,43 +190,65 @@ def main():
     start = time.perf_counter()
     X_sim, y_sim, X_exp, y_exp, groups = chi_features()
     featurize_s = time.perf_counter() - start
-    print(f"features: source {X_sim.shape}, target {X_exp.shape} in {featurize_s:.1f} s (once)")
+    print(f"features: source {X_sim.shape}, target {X_exp.shape} in {featurize_s:.1f} s (once); "
+          f"{np.count_nonzero(X_sim) / X_sim.size:.1%} non-zeros")
+    rate = matmul_rate()
+    flops = dense_flops(X_sim.shape[1], groups, n_trials, args.seed, epochs)
+    print(f"matmul rate measured here: {rate / 1e9:.0f} GFLOP/s on one thread; "
+          f"the study's dense-equivalent arithmetic: {flops / 1e12:.2f} TFLOP "
+          f"({flops / n_trials / 1e12:.2f} per trial)")
 
     plain = []
     start = time.perf_counter()
     for k, (train, test) in enumerate(splits(groups, args.baseline_trials, args.seed + 1)):
         plain.append(plain_torch_trial(X_sim, y_sim, X_exp, y_exp, train, test, seed=k,
                                        epochs=epochs))
-        print(f"plain torch loop: trial {k + 1}/{args.baseline_trials} done", flush=True)
     plain_s = (time.perf_counter() - start) / max(args.baseline_trials, 1)
+    plain_flops = flops / n_trials  # about the same work per trial
 
-    start = time.perf_counter()
-    result = package_study(X_sim, y_sim, X_exp, y_exp, groups, n_trials, args.seed, epochs,
-                           args.n_jobs)
-    package_s = time.perf_counter() - start
+    results, times = {}, {}
+    for name in args.configs:
+        batch_trials, sparse_input = CONFIGS[name]
+        start = time.perf_counter()
+        results[name] = package_study(X_sim, y_sim, X_exp, y_exp, groups, n_trials, args.seed,
+                                      epochs, args.n_jobs, batch_trials, sparse_input)
+        times[name] = time.perf_counter() - start
+        print(f"{name}: {times[name] / n_trials:.1f} s per trial", flush=True)
     own, children = peak_memory_mb()
 
-    print(f"\nchi study, {epochs[0]} + {epochs[1]} epochs, {os.cpu_count()} cores")
-    print(f"{'run':<34}{'s/trial':>9}{'trials/min':>12}{'100 trials':>12}")
-    print(f"{'plain torch loop (DataLoader)':<34}{plain_s:>9.1f}{60 / plain_s:>12.2f}"
-          f"{100 * plain_s / 60:>10.1f} m")
-    per_trial = package_s / n_trials
-    print(f"{f'package, n_jobs={args.n_jobs}':<34}{per_trial:>9.1f}{60 / per_trial:>12.2f}"
-          f"{100 * per_trial / 60:>10.1f} m")
-    print(f"speed-up: {plain_s / per_trial:.1f}x   peak memory: parent {own:.0f} MB, "
-          f"largest worker {children:.0f} MB")
+    cores = args.n_jobs
+    print(f"\nchi study, {n_trials} trials, {epochs[0]} + {epochs[1]} epochs, n_jobs={cores}, "
+          f"{os.cpu_count()} cores")
+    print(f"{'run':<32}{'s/trial':>9}{'100 trials':>12}{'GFLOP/s':>9}{'/(matmul x cores)':>19}")
+    rows = [("plain torch loop (1 thread)", plain_s, plain_flops / plain_s, 1)]
+    rows += [(f"package, {name}", times[name] / n_trials, flops / times[name], cores)
+             for name in args.configs]
+    for label, per_trial, achieved, used in rows:
+        print(f"{label:<32}{per_trial:>9.1f}{100 * per_trial / 60:>10.1f} m{achieved / 1e9:>9.0f}"
+              f"{achieved / (rate * used):>19.2f}")
+    print(f"peak memory: parent {own:.0f} MB, largest worker {children:.0f} MB")
 
-    print(f"\nmean MAE on experimental test pairs ({n_trials} package trials, "
-          f"{args.baseline_trials} plain trial(s))")
-    print(f"{'source size':>11}{'issue ref':>11}{'plain':>9}{'package':>9}{'90% band':>18}")
-    rows = [(0, result.baseline_scores)] + list(zip(result.source_sizes, result.scores))
-    for size, scores in rows:
-        size = int(size)
-        band = np.nanpercentile([np.nanmean(np.random.default_rng(b).choice(scores, len(scores)))
-                                 for b in range(1000)], [5, 95])
+    print(f"\nmean MAE on experimental test pairs ({n_trials} trials, paired: the same splits "
+          f"and seeds; plain loop: {args.baseline_trials} trial(s))")
+    header = f"{'source size':>11}{'issue ref':>10}{'plain':>8}"
+    header += "".join(f"{name:>18}" for name in args.configs)
+    print(header)
+    for i, size in enumerate([0] + SIZES):
         plain_mean = np.mean([p[size] for p in plain]) if plain else float("nan")
-        print(f"{size:>11}{REFERENCE_MAE[size]:>11.3f}{plain_mean:>9.3f}{np.nanmean(scores):>9.3f}"
-              f"{band[0]:>9.3f}-{band[1]:.3f}")
+        line = f"{size:>11}{REFERENCE_MAE[size]:>10.3f}{plain_mean:>8.3f}"
+        for name in args.configs:
+            scores = (results[name].baseline_scores if size == 0
+                      else results[name].scores[i - 1])
+            line += f"{np.nanmean(scores):>18.4f}"
+        print(line)
+    reference = args.configs[0]
+    for name in args.configs[1:]:
+        diff = np.concatenate([
+            (results[name].baseline_scores - results[reference].baseline_scores).ravel(),
+            (results[name].scores - results[reference].scores).ravel()])
+        print(f"{name} - {reference}: mean paired difference {np.nanmean(diff):+.4f} "
+              f"(+/- {np.nanstd(diff, ddof=1) / np.sqrt(np.isfinite(diff).sum()):.4f} s.e.) over "
+              f"{np.isfinite(diff).sum()} cells; largest {np.nanmax(np.abs(diff)):.4f}")
 
 
 if __name__ == "__main__":

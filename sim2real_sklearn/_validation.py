@@ -197,6 +197,8 @@ def check_finite(array, name, *, allow_nan=False, float32=False):
     ValueError: Input X_source contains NaN at row 1, column 0 (1 row(s) in all):
     impute or drop those rows first.
     """
+    if scipy.sparse.issparse(array):
+        return _check_finite_sparse(array, name, allow_nan=allow_nan, float32=float32)
     if array.ndim == 0 or array.size == 0:
         return
     first, count = None, 0
@@ -228,6 +230,28 @@ def check_finite(array, name, *, allow_nan=False, float32=False):
     raise ValueError(
         f"Input {name} contains {what} at {_where(first)} ({count} row(s) in all): {hint}."
     )
+
+
+def _check_finite_sparse(matrix, name, *, allow_nan, float32):
+    """``check_finite`` on the stored values of a CSR matrix, naming row and column."""
+    matrix = scipy.sparse.csr_matrix(matrix)
+    data = matrix.data
+    with np.errstate(invalid="ignore"):
+        bad = ~(np.abs(data) <= FLOAT32_MAX) if float32 else ~np.isfinite(data)
+        if allow_nan:
+            bad &= ~np.isnan(data)
+    if not bad.any():
+        return
+    positions = np.flatnonzero(bad)
+    rows = np.searchsorted(matrix.indptr, positions, side="right") - 1
+    dense_row = np.zeros((1, matrix.shape[1]))
+    dense_row[0, matrix.indices[positions[0]]] = data[positions[0]]
+    try:
+        check_finite(dense_row, name, allow_nan=allow_nan, float32=float32)
+    except ValueError as exc:
+        message = str(exc).replace("row 0,", f"row {rows[0]},", 1).replace(
+            "(1 row(s) in all)", f"({len(np.unique(rows))} row(s) in all)")
+        raise ValueError(message) from None
 
 
 def invalid_rows(values, name):
@@ -266,7 +290,7 @@ def invalid_rows(values, name):
 
 
 def check_source(X_source, y_source, *, n_features, feature_names=None, target=None,
-                 float32=True):
+                 float32=True, accept_sparse=False):
     """Check the source arrays a model pretrains on; return them as float arrays.
 
     The single entry point for ``X_source, y_source`` (as skada's
@@ -286,10 +310,12 @@ def check_source(X_source, y_source, *, n_features, feature_names=None, target=N
         The target ``X``, to warn when a bare source has as many rows.
     float32 : bool, default=True
         Also refuse values beyond float32's range (the network computes in float32).
+    accept_sparse : bool, default=False
+        Keep a scipy sparse ``X_source`` sparse (as CSR) instead of refusing it.
 
     Returns
     -------
-    X_source : ndarray of shape (n_source, n_features) or None
+    X_source : ndarray or CSR matrix of shape (n_source, n_features) or None
     y_source : ndarray of shape (n_source, n_properties) or None
         None, None when no source was given (direct learning).
 
@@ -309,11 +335,14 @@ def check_source(X_source, y_source, *, n_features, feature_names=None, target=N
         given = "X_source" if y_source is None else "y_source"
         raise ValueError(f"{given} was given without {missing}: pass both or neither.")
     names = getattr(X_source, "columns", None)
-    X_array = as_float_array(X_source, "X_source")
+    if accept_sparse and scipy.sparse.issparse(X_source):
+        X_array = scipy.sparse.csr_matrix(X_source, dtype=np.float64)
+    else:
+        X_array = as_float_array(X_source, "X_source")
     y_array = as_float_array(y_source, "y_source")
     if X_array.ndim != 2:
         raise ValueError(f"X_source must be 2-D (rows, features); got shape {X_array.shape}.")
-    if len(X_array) == 0:
+    if X_array.shape[0] == 0:
         raise ValueError("X_source has 0 rows: pass at least one source row, or "
                          "X_source=None and y_source=None for direct learning.")
     if y_array.ndim == 1:
@@ -321,10 +350,10 @@ def check_source(X_source, y_source, *, n_features, feature_names=None, target=N
     if y_array.ndim != 2:
         raise ValueError(f"y_source must be 1-D or 2-D, got shape {y_array.shape} "
                          f"(dim {y_array.ndim}).")
-    if len(X_array) != len(y_array):
+    if X_array.shape[0] != len(y_array):
         raise ValueError(
             f"X_source and y_source have different numbers of rows: "
-            f"{len(X_array)} and {len(y_array)}."
+            f"{X_array.shape[0]} and {len(y_array)}."
         )
     check_finite(X_array, "X_source", float32=float32)
     check_finite(y_array, "y_source", float32=float32)
@@ -378,12 +407,15 @@ def check_study_data(X_sim, y_sim, X_exp, y_exp, *, allow_nan_X=False):
         check_finite(values, name)
         targets.append(values)
     for name, X in (("X_sim", X_sim), ("X_exp", X_exp)):
-        if is_numeric(X):
+        if scipy.sparse.issparse(X):
+            check_finite(X, name, allow_nan=allow_nan_X)
+        elif is_numeric(X):
             check_finite(as_float_array(X, name), name, allow_nan=allow_nan_X)
     return X_sim, targets[0], X_exp, targets[1]
 
 
-def check_target(estimator, X, y="no_validation", *, reset=True, float32=True):
+def check_target(estimator, X, y="no_validation", *, reset=True, float32=True,
+                 accept_sparse=False):
     """Check the target data of a fit (``X, y``) or of a predict (``X``), as ``validate_data``.
 
     Records ``n_features_in_`` and ``feature_names_in_`` (``reset=True``) or
@@ -391,9 +423,11 @@ def check_target(estimator, X, y="no_validation", *, reset=True, float32=True):
     then refuses non-finite values naming the row and column. A cell that is
     not a number is named too, instead of scikit-learn's generic message.
 
+    ``accept_sparse=True`` keeps a scipy sparse ``X`` sparse (as CSR).
+
     Returns
     -------
-    X : ndarray of shape (n_samples, n_features)
+    X : ndarray or CSR matrix of shape (n_samples, n_features)
     y : ndarray of shape (n_samples,)
         Only when ``y`` is passed (as in ``validate_data``, ``y=None`` in a fit
         is refused with scikit-learn's "requires y" message).
@@ -405,12 +439,14 @@ def check_target(estimator, X, y="no_validation", *, reset=True, float32=True):
         # Before validate_data, whose own finiteness check of y names no row.
         check_finite(as_float_array(y, "y"), "y", float32=float32)
     try:
+        sparse = "csr" if accept_sparse else False
         if predicting:
             out = validate_data(estimator, X, reset=reset, dtype=np.float64,
-                                ensure_all_finite=False)
+                                ensure_all_finite=False, accept_sparse=sparse)
         else:
             out = validate_data(estimator, X, y, reset=reset, y_numeric=True, dtype=np.float64,
-                                ensure_all_finite=False, ensure_min_samples=0)
+                                ensure_all_finite=False, ensure_min_samples=0,
+                                accept_sparse=sparse)
     except (TypeError, ValueError):
         as_float_array(X, "X")  # raises naming a cell that is not a number, if there is one
         raise

@@ -103,8 +103,98 @@ def test_early_stopping_gives_each_member_its_best_weights():
         assert float(((out - Y[80:]) ** 2).mean()) == pytest.approx(best, rel=1e-4)
 
 
-def test_a_stack_refuses_members_of_unequal_size():
-    members = [Member(state=network(0).state_dict(), rows=np.arange(50), seed=0),
-               Member(state=network(1).state_dict(), rows=np.arange(51), seed=1)]
-    with pytest.raises(ValueError, match="as many rows"):
-        train_stacked(members, X, Y, Recipe(epochs=1, batch_size=32), tasks=slice(1, 2))
+@pytest.mark.parametrize("schedule", ["constant", "onecycle"])
+def test_members_with_fewer_rows_train_as_alone(schedule):
+    # a group split gives each trial its own number of training rows: 70 rows take 3
+    # steps per epoch, 90 rows 3 (the last of 26), 41 rows 2 (the last of 9, then 1 joins)
+    recipe = Recipe(epochs=4, batch_size=32, lr=3e-3, lr_schedule=schedule, l2sp=0.1)
+    members, expected = [], []
+    with torch_threads(1):
+        for seed, n in enumerate([90, 70, 41]):
+            rows = np.sort(RNG.choice(N, n, replace=False))
+            members.append(Member(state=network(seed).state_dict(), rows=rows, seed=100 + seed))
+            expected.append(alone(seed, rows, Y, recipe, "mse"))
+        states, histories = train_stacked(members, X, Y, recipe, tasks=slice(1, 2))
+    for (losses, state), got_state, history in zip(expected, states, histories):
+        np.testing.assert_allclose([h["train_loss"] for h in history], losses, rtol=1e-5)
+        for key in state:
+            np.testing.assert_allclose(got_state[key].numpy(), state[key].numpy(), atol=1e-5)
+
+
+# -- sparse inputs: the same arithmetic in a stack and alone ---------------------------
+
+
+def sparse_problem(n=150, columns=200, seed=0):
+    import scipy.sparse
+
+    from sim2real_sklearn.transfer._sparse import pack_rows
+
+    X_sparse = scipy.sparse.random(n, columns, density=0.04, random_state=seed, format="csr",
+                                   dtype=np.float32)
+    y = X_sparse @ np.random.default_rng(seed).normal(size=columns)
+    Y_sparse = torch.tensor(((y - y.mean()) / y.std())[:, None], dtype=torch.float32)
+    return X_sparse, torch.as_tensor(pack_rows(X_sparse)), Y_sparse
+
+
+def sparse_network(seed, columns):
+    torch.manual_seed(seed)
+    return Sim2RealNetwork(MLPBody(columns, (32, 16)), n_tasks=1)
+
+
+@pytest.mark.parametrize("recipe", [
+    Recipe(epochs=3, batch_size=32, lr=3e-3),
+    Recipe(epochs=3, batch_size=16, lr=3e-3, weight_decay=1e-3, body_lr_ratio=0.3, l2sp=0.5,
+           lr_schedule="cosine"),
+], ids=["plain", "recipe"])
+def test_sparse_members_train_as_alone(recipe):
+    X_sparse, packed, Y_sparse = sparse_problem()
+    settings = dict(epochs=recipe.epochs, lr=recipe.lr, batch_size=recipe.batch_size,
+                    weight_decay=recipe.weight_decay, early_stopping=False,
+                    validation_fraction=0.1, n_iter_no_change=10, lr_schedule=recipe.lr_schedule,
+                    body_lr_ratio=recipe.body_lr_ratio, l2sp=recipe.l2sp)
+    members, expected = [], []
+    with torch_threads(1):
+        for seed, n in enumerate([150, 120]):
+            rows = np.arange(n)
+            members.append(Member(state=sparse_network(seed, 200).state_dict(), rows=rows,
+                                  seed=10 + seed))
+            net, history = _train_phase(sparse_network(seed, 200), packed[rows], Y_sparse[rows],
+                                        tasks=slice(0, 1), settings=settings, seed=10 + seed,
+                                        device="cpu")
+            expected.append(([h["train_loss"] for h in history], net.module_.state_dict()))
+        states, histories = train_stacked(members, packed, Y_sparse, recipe, tasks=slice(0, 1),
+                                          sparse=True)
+    for (losses, state), got_state, history in zip(expected, states, histories):
+        np.testing.assert_allclose([h["train_loss"] for h in history], losses, rtol=1e-5)
+        for key in state:
+            np.testing.assert_allclose(got_state[key].numpy(), state[key].numpy(), atol=1e-5)
+
+
+def test_sparse_first_layer_computes_the_dense_product():
+    X_sparse, packed, _ = sparse_problem(n=40)
+    net = sparse_network(0, 200).eval()
+    with torch.no_grad():
+        dense = net(torch.as_tensor(X_sparse.toarray()))
+        sparse = net(packed)
+    np.testing.assert_allclose(sparse.numpy(), dense.numpy(), atol=1e-5)
+
+
+def test_lazy_adam_moves_only_the_touched_rows():
+    # the first layer's weight rows of columns no training row holds stay as they started
+    from sim2real_sklearn.transfer._sparse import pack_rows
+
+    X_sparse, _, Y_sparse = sparse_problem()
+    X_sparse = X_sparse.tolil()
+    X_sparse[:, :20] = 0.0  # columns no row holds
+    packed = torch.as_tensor(pack_rows(X_sparse))
+    untouched = np.arange(20)
+    start = sparse_network(0, 200)
+    before = start.body.layers[0].weight.detach().clone()
+    settings = dict(epochs=2, lr=1e-2, batch_size=32, weight_decay=0.0, early_stopping=False,
+                    validation_fraction=0.1, n_iter_no_change=10)
+    _train_phase(start, packed, Y_sparse, tasks=slice(0, 1), settings=settings, seed=0,
+                 device="cpu")
+    after = start.body.layers[0].weight.detach()
+    assert torch.equal(after[:, untouched], before[:, untouched])
+    touched = np.setdiff1d(np.arange(200), untouched)
+    assert (after[:, touched] != before[:, touched]).any(dim=0).all()

@@ -87,9 +87,9 @@ _STUDY_CONSTRAINTS = {
 @validate_params(
     {
         "estimator": [HasMethods(["fit", "predict"])],
-        "X_sim": ["array-like", tuple],
+        "X_sim": ["array-like", "sparse matrix", tuple],
         "y_sim": ["array-like", tuple],
-        "X_exp": ["array-like"],
+        "X_exp": ["array-like", "sparse matrix"],
         "y_exp": ["array-like"],
         "source_groups": [None, "array-like"],
         "target_groups": [None, "array-like"],
@@ -347,7 +347,7 @@ def scaling_curve(
     # Trials of one size train as stacks when the estimator allows it (the same
     # numbers, faster); each job is one batch, or one cell otherwise.
     stacked = batch_trials and _can_batch(estimator)
-    batches = _batches(cells, todo, sizes_of, trials) if stacked else [[c] for c in todo]
+    batches = _batches(cells, todo, sizes_of) if stacked else [[c] for c in todo]
     missing = set(todo)
     parallel = Parallel(n_jobs=n_jobs, pre_dispatch=pre_dispatch, return_as="generator")
     jobs = (delayed(_run_batch)(estimator, study,
@@ -434,7 +434,7 @@ def _can_batch(estimator):
 _STACK_SIZE = 8
 
 
-def _batches(cells, todo, sizes_of, trials):
+def _batches(cells, todo, sizes_of):
     """Batches of cells of one size (and training rows), by blocks of trial indices.
 
     A block with any cell to compute is computed whole, so that each cell is
@@ -443,9 +443,9 @@ def _batches(cells, todo, sizes_of, trials):
     missing = set(todo)
     blocks = {}
     for cell in cells:
-        n_source, n_target = sizes_of(cell)
-        n_train = n_target if n_target is not None else len(trials[cell[2]].train)
-        blocks.setdefault((n_source, n_train, cell[2] // _STACK_SIZE), []).append(cell)
+        # Trials of one size stack even when their training rows differ in number
+        # (a group split): a member with fewer rows sits out the last steps of an epoch.
+        blocks.setdefault((*sizes_of(cell), cell[2] // _STACK_SIZE), []).append(cell)
     return [block for block in blocks.values() if missing.intersection(block)]
 
 

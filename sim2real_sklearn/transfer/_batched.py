@@ -20,9 +20,10 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from .._torch_threads import torch_threads
-from .._validation import check_device, check_groups, check_source, check_target
+from .._validation import check_device, check_groups
 from ._regressor import Sim2RealRegressor, _build_network, _scaling, _seeded
 from ._selection import fit_auto
+from ._sparse import pack_many
 from ._stacked import Member, Recipe, train_stacked
 from ._training import _make_net
 
@@ -106,11 +107,10 @@ def _prepare(estimator, cell):
     else:
         regressor = estimator
     regressor._check_params()
-    X, y = check_target(regressor, X, cell["y"], reset=True)
-    X_source, y_source = check_source(X_source, cell["y_source"],
-                                      n_features=regressor.n_features_in_, target=None)
+    X, y, X_source, y_source = regressor._check_fit_data(X, cell["y"], X_source, cell["y_source"],
+                                                         warn_sliced=False)
     return {"regressor": regressor, "X": X, "y": y, "X_source": X_source, "y_source": y_source,
-            "groups": check_groups(cell.get("groups"), len(X)), "steps": steps}
+            "groups": check_groups(cell.get("groups"), X.shape[0]), "steps": steps}
 
 
 def _takes_source(step):
@@ -136,20 +136,21 @@ def _pretrain_stacked(prepared):
         mean, scale = _scaling(p["y_source"])
         with _seeded(pretrain_seed):
             network = _build_network(spec)
-        member = Member(state=network.state_dict(), rows=np.arange(len(p["X_source"])),
+        member = Member(state=network.state_dict(), rows=np.arange(p["X_source"].shape[0]),
                         seed=int(pretrain_seed),
                         targets=torch.as_tensor((p["y_source"] - mean) / scale, dtype=torch.float32))
         key = (_recipe(settings), repr(sorted(spec["params"].items())), spec["n_features_in"],
-               n_tasks, len(p["X_source"]), regressor.activation, regressor.dropout,
-               check_device(regressor.device))
+               n_tasks, p["X_source"].shape[0], regressor.activation, regressor.dropout,
+               regressor.sparse_input_, check_device(regressor.device))
         stacks.setdefault(key, []).append((i, member, p["X_source"], mean, scale))
     for key, entries in stacks.items():
-        recipe, n_tasks, device = key[0], key[3], key[-1]
+        recipe, n_tasks, sparse, device = key[0], key[3], key[-2], key[-1]
         regressor = prepared[entries[0][0]]["regressor"]
-        X = _stacked_inputs([x for _, _, x, _, _ in entries], device)
+        X = _stacked_inputs([x for _, _, x, _, _ in entries], device, sparse)
         states, histories = train_stacked(
             [m for _, m, _, _, _ in entries], X, None, recipe, activation=regressor.activation,
-            dropout=regressor.dropout, tasks=slice(0, n_tasks - 1), device=device)
+            dropout=regressor.dropout, tasks=slice(0, n_tasks - 1), device=device,
+            sparse=sparse)
         for (i, _, _, mean, scale), state, history in zip(entries, states, histories):
             results[i] = {"state": {k: v.numpy() for k, v in state.items()},
                           "history": history, "source_mean": mean, "source_scale": scale}
@@ -165,21 +166,23 @@ def _finetune_stacked(plans):
         frozen = bool(network.body_frozen)
         recipe = _recipe(settings, frozen_layers=0 if frozen else network.frozen_layers)
         member = Member(state={k: v.detach().clone() for k, v in network.state_dict().items()},
-                        rows=np.arange(len(plan.X)), seed=plan.seed, frozen=frozen,
+                        rows=np.arange(plan.X.shape[0]), seed=plan.seed, frozen=frozen,
                         targets=torch.as_tensor(plan.Y, dtype=torch.float32))
         architecture = tuple((k, tuple(v.shape)) for k, v in network.state_dict().items())
-        key = (recipe, frozen and recipe.weight_decay > 0, architecture, len(plan.X),
+        # Trials' training rows may differ in number (a group split): a stack holds them
+        # all, a member with fewer rows sitting out the last steps of an epoch.
+        key = (recipe, frozen and recipe.weight_decay > 0, architecture,
                (plan.tasks.start, plan.tasks.stop), str(plan.task_weights),
-               regressor.activation, regressor.dropout, plan.device)
+               regressor.activation, regressor.dropout, regressor.sparse_input_, plan.device)
         stacks.setdefault(key, []).append((regressor, plan, member))
     for key, entries in stacks.items():
-        recipe, device = key[0], key[-1]
+        recipe, sparse, device = key[0], key[-2], key[-1]
         regressor, plan, _ = entries[0]
-        X = _stacked_inputs([p.X for _, p, _ in entries], device)
+        X = _stacked_inputs([p.X for _, p, _ in entries], device, sparse)
         states, histories = train_stacked(
             [m for _, _, m in entries], X, None, recipe, activation=regressor.activation,
             dropout=regressor.dropout, tasks=plan.tasks, task_weights=plan.task_weights,
-            device=device)
+            device=device, sparse=sparse)
         for (regressor, plan, _), state, history in zip(entries, states, histories):
             plan.network.load_state_dict(state)
             regressor.net_ = _net_holding(plan)
@@ -194,9 +197,15 @@ def _recipe(settings, frozen_layers=0):
         loss=settings.get("loss", "mse"), lr_schedule=settings.get("lr_schedule", "constant"))
 
 
-def _stacked_inputs(arrays, device):
-    return torch.as_tensor(np.stack([np.ascontiguousarray(a, dtype=np.float32) for a in arrays]),
-                           device=device)
+def _stacked_inputs(arrays, device, sparse):
+    """Each member's rows as one tensor (members, rows, ...), padded to the longest."""
+    if sparse:
+        return pack_many(arrays, device)
+    n_rows = max(a.shape[0] for a in arrays)
+    out = np.zeros((len(arrays), n_rows, arrays[0].shape[1]), dtype=np.float32)
+    for i, a in enumerate(arrays):
+        out[i, :a.shape[0]] = a
+    return torch.as_tensor(out, device=device)
 
 
 def _net_holding(plan):

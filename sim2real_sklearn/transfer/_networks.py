@@ -15,6 +15,8 @@ Bring your own body: any ``torch.nn.Module`` class whose constructor takes
 import torch
 from torch import nn
 
+from ._sparse import CompactBatch
+
 ACTIVATIONS = {
     "relu": nn.ReLU,
     "tanh": nn.Tanh,
@@ -71,9 +73,23 @@ class MLPBody(nn.Module):
         # With no hidden layer the body is the identity and the heads are a
         # linear model on the raw features.
         self.out_features = width
+        self.touched = None  # the last sparse training batch, for the lazy update of layer 1
 
     def forward(self, X):
+        if X.dim() == 3:  # packed sparse rows (see _sparse): layer 1 on the non-zeros only
+            return self.layers[1:](self._sparse_first_layer(X))
         return self.layers(X)
+
+    def _sparse_first_layer(self, X):
+        first = self.layers[0]
+        batch = CompactBatch(X[None], first.in_features)
+        # The touched rows of the (transposed) weight, as a leaf of their own: their
+        # gradient is all the lazy update needs, and the full weight gets none.
+        gathered = first.weight.detach().t()[batch.rows]
+        if torch.is_grad_enabled() and first.weight.requires_grad:
+            gathered.requires_grad_(True)
+            self.touched = (batch, gathered)
+        return torch.baddbmm(first.bias, batch.X, gathered)[0]
 
 
 class Sim2RealNetwork(nn.Module):

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from numbers import Real
 
 import numpy as np
+import scipy.sparse
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
@@ -24,7 +25,8 @@ from .._validation import (
     check_target,
 )
 from ._networks import ACTIVATIONS, MLPBody, Sim2RealNetwork
-from ._selection import AUTO_CANDIDATES, fit_auto
+from ._selection import fit_auto
+from ._sparse import pack_rows, reads_as_sparse
 from ._training import LR_SCHEDULES, _predict_tensor, _train_phase
 
 STRATEGIES = ("auto", "finetune", "freeze", "multitask")
@@ -135,6 +137,16 @@ default="constant", "cosine"
         Cache of the pretraining, keyed on the source data as they reach the
         regressor, the pretraining settings, the body and the seed. A grid
         search over fine-tuning settings then pretrains once.
+    sparse_input : {"auto", True, False}, default="auto"
+        Read the inputs as sparse rows: the first layer multiplies only the
+        non-zeros, and its weight rows move by lazy Adam (only the rows of
+        the columns a batch holds). ``"auto"``: when ``X`` is a scipy sparse
+        matrix or a dense array with at most 10% non-zeros, of at least
+        512 columns (fingerprints), and the body is the default MLP. Measured
+        on Morgan count fingerprints of the chi pair (2.2% non-zeros), eight
+        networks trained as one stack: 1.1x faster at 1025 columns, 5.2x at
+        4097 (``benchmarks/bench_chi_study.py``). A scipy sparse ``X`` with
+        ``sparse_input=False`` is made dense.
     device : str, default="cpu"
         Torch device, e.g. ``"cuda"``. A fitted model can be loaded on a CPU.
     n_threads : int or None, default=1
@@ -178,6 +190,8 @@ default="constant", "cosine"
         and parameters (the model equals a regressor fitted with them).
     target_mean_, target_scale_ : float
         The scaling of the target inside the network.
+    sparse_input_ : bool
+        Whether the inputs are read as sparse rows (see ``sparse_input``).
 
     Examples
     --------
@@ -227,6 +241,7 @@ default="constant", "cosine"
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Count(1, None, closed="left")],
         "memory": [None, str, PathLike(), HasMethods(["cache"])],
+        "sparse_input": [StrOptions({"auto"}), "boolean"],
         "device": [TorchDevice()],
         "n_threads": [None, Count(1, None, closed="left")],
         "random_state": ["random_state"],
@@ -264,6 +279,7 @@ default="constant", "cosine"
         validation_fraction=0.1,
         n_iter_no_change=10,
         memory=None,
+        sparse_input="auto",
         device="cpu",
         n_threads=1,
         random_state=None,
@@ -298,6 +314,7 @@ default="constant", "cosine"
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.memory = memory
+        self.sparse_input = sparse_input
         self.device = device
         self.n_threads = n_threads
         self.random_state = random_state
@@ -369,7 +386,19 @@ default="constant", "cosine"
             raise
 
     def _fit(self, X, y, X_source, y_source, groups):
-        X, y = check_target(self, X, y, reset=True)
+        X, y, X_source, y_source = self._check_fit_data(X, y, X_source, y_source)
+        groups = check_groups(groups, X.shape[0])
+        if self.strategy == "auto":
+            return fit_auto(self, X, y, X_source, y_source, groups)
+        return self._train(X, y, X_source, y_source)
+
+    def _check_fit_data(self, X, y, X_source, y_source, warn_sliced=True):
+        """The checked training arrays; sets ``n_features_in_`` and ``sparse_input_``.
+
+        Sparse rows stay CSR matrices when the model reads them as sparse and
+        become dense arrays otherwise.
+        """
+        X, y = check_target(self, X, y, reset=True, accept_sparse=True)
         if X.shape[0] < 2:
             raise ValueError(
                 f"n_samples={X.shape[0]}: Sim2RealRegressor needs at least 2 target samples "
@@ -377,11 +406,23 @@ default="constant", "cosine"
             )
         X_source, y_source = check_source(
             X_source, y_source, n_features=self.n_features_in_,
-            feature_names=getattr(self, "feature_names_in_", None), target=X)
-        groups = check_groups(groups, len(X))
-        if self.strategy == "auto":
-            return fit_auto(self, X, y, X_source, y_source, groups)
-        return self._train(X, y, X_source, y_source)
+            feature_names=getattr(self, "feature_names_in_", None),
+            target=X if warn_sliced else None, accept_sparse=True)
+        if self.sparse_input is True and self.module is not None:
+            raise ValueError("sparse_input=True needs the default MLP body (module=None): a "
+                             "custom body gets dense inputs.")
+        self.sparse_input_ = self.module is None and reads_as_sparse(X, self.sparse_input)
+        convert = (scipy.sparse.csr_matrix if self.sparse_input_ else _dense)
+        X = convert(X)
+        if X_source is not None:
+            X_source = convert(X_source)
+        return X, y, X_source, y_source
+
+    def _inputs(self, X, device):
+        """``X`` as the network reads it: packed sparse rows or a dense float32 tensor."""
+        if getattr(self, "sparse_input_", False):
+            return torch.as_tensor(pack_rows(X), device=device)
+        return _tensor(_dense(X), device)
 
     def _seeds(self):
         """The pretraining's seed and the training's, both from random_state."""
@@ -392,12 +433,12 @@ default="constant", "cosine"
         plan = self._training_plan(X, y, X_source, y_source, pretraining)
         with _seeded(plan.seed):
             self.net_, self.finetune_history_ = _train_phase(
-                plan.network, _tensor(plan.X, plan.device), _tensor(plan.Y, plan.device),
+                plan.network, self._inputs(plan.X, plan.device), _tensor(plan.Y, plan.device),
                 tasks=plan.tasks, task_weights=plan.task_weights, settings=plan.settings,
                 seed=plan.seed, device=plan.device, verbose=self.verbose, phase=plan.phase,
                 lr_param=plan.lr_param,
             )
-        self._log(f"trained on {len(plan.X)} rows ({self.strategy_}),"
+        self._log(f"trained on {plan.X.shape[0]} rows ({self.strategy_}),"
                   f" final loss {self.finetune_history_[-1]['train_loss']:.4g}")
         return self
 
@@ -412,7 +453,7 @@ default="constant", "cosine"
         pretrain_seed, train_seed = self._seeds()
         device = check_device(self.device)
         self.strategy_ = self.strategy if X_source is not None else "none"
-        self.n_source_samples_ = 0 if X_source is None else len(X_source)
+        self.n_source_samples_ = 0 if X_source is None else X_source.shape[0]
         self.n_source_tasks_ = 0 if y_source is None else y_source.shape[1]
         self.pretrain_history_ = []
         self.pretrain_from_cache_ = False
@@ -448,10 +489,12 @@ default="constant", "cosine"
             self.source_mean_, self.source_scale_ = _scaling(y_source)
             Y_source = (y_source - self.source_mean_) / self.source_scale_
             Y_train = np.vstack([
-                np.hstack([Y_source, np.full((len(X_source), 1), np.nan)]),
-                np.hstack([np.full((len(X), n_tasks - 1), np.nan), self._scaled_target(y)]),
+                np.hstack([Y_source, np.full((X_source.shape[0], 1), np.nan)]),
+                np.hstack([np.full((X.shape[0], n_tasks - 1), np.nan), self._scaled_target(y)]),
             ])
-            return self._seeded_network(n_tasks, train_seed), np.vstack([X_source, X]), Y_train
+            stacked = (scipy.sparse.vstack([X_source, X], format="csr")
+                       if scipy.sparse.issparse(X) else np.vstack([X_source, X]))
+            return self._seeded_network(n_tasks, train_seed), stacked, Y_train
         if pretraining is None:
             pretraining = self._pretraining(X_source, y_source, n_tasks, pretrain_seed, device)
         network, (source_mean, source_scale) = self._pretrained_network(
@@ -483,9 +526,9 @@ default="constant", "cosine"
         y_pred : ndarray of shape (n_samples,)
         """
         check_is_fitted(self, "net_")
-        X = check_target(self, X, reset=False)
+        X = check_target(self, X, reset=False, accept_sparse=True)
         with torch_threads(self.n_threads):
-            output = _predict_tensor(self.net_, _tensor(X, self.net_.device))
+            output = _predict_tensor(self.net_, self._inputs(X, self.net_.device))
         return output[:, -1].astype(np.float64) * self.target_scale_ + self.target_mean_
 
     def predict_source(self, X):
@@ -501,9 +544,9 @@ default="constant", "cosine"
         check_is_fitted(self, "net_")
         if self.n_source_tasks_ == 0:
             raise ValueError("This model was fitted without a source: it has no source outputs.")
-        X = check_target(self, X, reset=False)
+        X = check_target(self, X, reset=False, accept_sparse=True)
         with torch_threads(self.n_threads):
-            output = _predict_tensor(self.net_, _tensor(X, self.net_.device))[:, :-1]
+            output = _predict_tensor(self.net_, self._inputs(X, self.net_.device))[:, :-1]
         return output * self.source_scale_ + self.source_mean_
 
     # -- helpers --
@@ -532,6 +575,8 @@ default="constant", "cosine"
             "validation_fraction": self.validation_fraction,
             "n_iter_no_change": self.n_iter_no_change,
             "lr_schedule": getattr(self, f"{phase}_lr_schedule"),
+            # sparse rows train the first layer by lazy Adam: another pretraining
+            "sparse": bool(getattr(self, "sparse_input_", False)),
         }
         if target:
             settings["loss"] = self.loss
@@ -594,6 +639,7 @@ default="constant", "cosine"
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = False
+        tags.input_tags.sparse = True
         return tags
 
 
@@ -623,14 +669,16 @@ def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose
     Y = (y_source - source_mean) / source_scale
     with _seeded(seed):
         network = _build_network(body_spec)
+        inputs = (torch.as_tensor(pack_rows(X_source), device=device) if settings.get("sparse")
+                  else _tensor(_dense(X_source), device))
         _, history = _train_phase(
-            network, _tensor(X_source, device), _tensor(Y, device),
+            network, inputs, _tensor(Y, device),
             tasks=slice(0, body_spec["n_tasks"] - 1), settings=settings,
             seed=seed, device=device, verbose=verbose,
             phase="pretraining", lr_param="pretrain_lr",
         )
     if verbose:
-        print(f"[Sim2RealRegressor] pretrained on {len(X_source)} source rows, "
+        print(f"[Sim2RealRegressor] pretrained on {X_source.shape[0]} source rows, "
               f"final loss {history[-1]['train_loss']:.4g}")
     state = {k: v.detach().cpu().numpy().copy() for k, v in network.state_dict().items()}
     return {"state": state, "history": history,
@@ -652,6 +700,10 @@ def _scaling(Y):
 
 def _tensor(array, device):
     return torch.as_tensor(np.ascontiguousarray(array, dtype=np.float32), device=device)
+
+
+def _dense(X):
+    return X.toarray() if scipy.sparse.issparse(X) else X
 
 
 @contextmanager

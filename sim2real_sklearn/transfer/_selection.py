@@ -18,9 +18,7 @@ this halved the cost of choosing over always picking the lowest error.
 It costs a few fine-tunes, not ``K x candidates`` of them: the pretraining
 does not depend on the target, so it is computed once and shared; and the
 candidates' trainings on the folds run as one stack of networks
-(:mod:`._stacked`), each member the same training as alone. Folds are cut to
-one size (at most one row less per fold) so that every member of a stack
-takes the same steps.
+(:mod:`._stacked`), each member the same training as alone.
 """
 
 import warnings
@@ -32,7 +30,7 @@ from sklearn.model_selection import GroupKFold, KFold
 
 from .._validation import check_device
 from ..exceptions import NegativeTransferWarning
-from ._stacked import Member, Recipe, can_stack, predict_stacked, train_stacked
+from ._stacked import Member, Recipe, predict_stacked, train_stacked
 
 # What "auto" tries, in the order of the table it reports. Each candidate is a
 # name and the parameters it sets on the regressor (None: no source at all).
@@ -84,7 +82,7 @@ def candidates_of(regressor):
 
 
 def inner_splits(regressor, n_rows, groups):
-    """The inner validation's folds over the target's training rows, cut to one size."""
+    """The inner validation's folds over the target's training rows."""
     n_units = n_rows if groups is None else len(np.unique(groups))
     n_splits = min(regressor.auto_cv, n_units)
     if n_splits < 2:
@@ -95,13 +93,9 @@ def inner_splits(regressor, n_rows, groups):
     rng = np.random.default_rng(regressor._seeds()[1])
     seed = int(rng.integers(2**31 - 1))
     if groups is None:
-        folds = list(KFold(n_splits, shuffle=True, random_state=seed).split(np.zeros(n_rows)))
-    else:
-        folds = list(GroupKFold(n_splits, shuffle=True, random_state=seed).split(
-            np.zeros(n_rows), groups=groups))
-    # Every member of a stack takes the same steps: drop the surplus of the larger folds.
-    size = min(len(train) for train, _ in folds)
-    return [(np.sort(rng.permutation(train)[:size]), valid) for train, valid in folds]
+        return list(KFold(n_splits, shuffle=True, random_state=seed).split(np.zeros(n_rows)))
+    return list(GroupKFold(n_splits, shuffle=True, random_state=seed).split(
+        np.zeros(n_rows), groups=groups))
 
 
 def fit_auto(regressor, X, y, X_source, y_source, groups, pretraining=None):
@@ -123,7 +117,7 @@ def fit_auto(regressor, X, y, X_source, y_source, groups, pretraining=None):
                                         check_device(base.device))
     from_cache = getattr(base, "pretrain_from_cache_", False)
     candidates = candidates_of(regressor)
-    folds = inner_splits(base, len(X), groups)
+    folds = inner_splits(base, X.shape[0], groups)
     errors, variants = _validation_errors(base, candidates, folds, X, y, X_source, y_source,
                                           pretraining)
     table = _selection_table(errors, reference=candidates[0][0])
@@ -143,7 +137,7 @@ def fit_auto(regressor, X, y, X_source, y_source, groups, pretraining=None):
                            for name, row in table.items())
         warnings.warn(
             f"Direct learning validated clearly better: the source did not help on these "
-            f"{len(X)} training rows, so the model ignores it. Validation MAE by candidate: "
+            f"{X.shape[0]} training rows, so the model ignores it. Validation MAE by candidate: "
             f"{scores}.", NegativeTransferWarning, stacklevel=4)
     return regressor
 
@@ -195,23 +189,24 @@ def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretra
                 errors[name][k] = _mae(model.predict(X[valid]), y[valid])
                 continue
             plan = model._training_plan(X[train], y[train], *source, pretraining=pretraining)
-            key, recipe, member = _as_member(plan, train, len(X), n_tasks)
+            key, recipe, member = _as_member(plan, train, X.shape[0], n_tasks)
             stacks.setdefault(key, (recipe, []))[1].append((name, params, k, model, member))
     device = check_device(base.device)
-    X_all = torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)
+    X_all = base._inputs(X, device)
+    sparse = bool(base.sparse_input_)
     for recipe, entries in stacks.values():
         lengths = _length_variants(recipe)
         members = [entry[-1] for entry in entries]
         states, _, snapshots = train_stacked(
             members, X_all, members[0].targets, recipe, activation=base.activation,
             dropout=base.dropout, tasks=slice(n_tasks - 1, n_tasks), device=device,
-            snapshot_epochs=lengths or (recipe.epochs,))
+            snapshot_epochs=lengths or (recipe.epochs,), sparse=sparse)
         snapshots[recipe.epochs] = states
         width = max(len(folds[k][1]) for _, _, k, _, _ in entries)
         rows = torch.stack([torch.as_tensor(np.resize(folds[k][1], width))
                             for _, _, k, _, _ in entries]).to(device)
         for epochs, at_epochs in snapshots.items():
-            outputs = predict_stacked(at_epochs, X_all[rows], base.activation, device)
+            outputs = predict_stacked(at_epochs, X_all[rows], base.activation, device, sparse)
             for (name, params, k, model, _), output in zip(entries, outputs):
                 variant = name if epochs == recipe.epochs else f"{name}, {epochs} epochs"
                 if variant not in errors:
@@ -288,6 +283,7 @@ def _seeded_template(regressor):
         seed = int(regressor._seeds()[1])  # drawn once from the given generator (or None)
     template = clone(regressor).set_params(random_state=seed)
     template.n_features_in_ = regressor.n_features_in_
+    template.sparse_input_ = regressor.sparse_input_
     return template
 
 
@@ -295,6 +291,7 @@ def _candidate(regressor, params):
     """A regressor that trains one candidate; its checks were done by the auto regressor."""
     model = clone(regressor).set_params(**{"strategy": "finetune", **(params or {})})
     model.n_features_in_ = regressor.n_features_in_
+    model.sparse_input_ = regressor.sparse_input_
     return model
 
 

@@ -26,8 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from torch.optim.adam import adam as _adam
 
 from ._networks import ACTIVATIONS, MLPBody, Sim2RealNetwork
+from ._sparse import CompactBatch, LazyAdam
 from ._training import _batch_bounds
 
 _BETAS, _EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the single-model path
@@ -102,6 +104,9 @@ class StackedMLP:
     dropout : float
         Dropout after each hidden layer (independent masks per member).
     device : str
+    sparse : bool, default=False
+        Inputs are packed sparse rows (:mod:`._sparse`): the first layer
+        multiplies each batch's compact matrix with the weight rows it touches.
 
     Examples
     --------
@@ -113,7 +118,7 @@ class StackedMLP:
     (True, (2, 5, 2))
     """
 
-    def __init__(self, states, activation, dropout, device):
+    def __init__(self, states, activation, dropout, device, sparse=False):
         names = sorted({k[:-len(".weight")] for k in states[0] if k.endswith(".weight")},
                        key=_layer_order)
         # Weights as (members, in, out), ready for baddbmm; biases as (members, 1, out).
@@ -125,8 +130,18 @@ class StackedMLP:
         self.activation = ACTIVATIONS[activation]()
         self.dropout = dropout
         self.training = True
+        self.sparse = sparse
+        self.touched = None  # the last sparse training batch: (CompactBatch, gathered weight rows)
         for p in self.parameters():
             p.requires_grad_(True)
+        if sparse:
+            # The first weight gets its gradient through the gathered rows only, and is
+            # stored flat with one spare row that the batches' unused slots point at.
+            M, n_columns, width = self.weights[0].shape
+            flat = torch.zeros(M * n_columns + 1, width, device=device)
+            flat[:-1] = self.weights[0].detach().reshape(-1, width)
+            self.weights[0] = flat[:-1].view(M, n_columns, width)
+            self._flat_first = flat
 
     @property
     def n_members(self):
@@ -135,15 +150,31 @@ class StackedMLP:
     def parameters(self):
         return self.weights + self.biases
 
-    def forward(self, X, no_dropout=None):
+    def first_rows(self):
+        """The sparse first layer's weight as ``(members * columns + 1, outputs)``, the last spare."""
+        return self._flat_first
+
+    def forward(self, X, no_dropout=None, row_mask=None, train_first=False):
         """``X`` of shape (members, rows, features) to outputs (members, rows, tasks).
 
-        ``no_dropout`` (members,) of bool marks members whose body is in eval mode (frozen).
+        Packed sparse ``X`` is (members, rows, K, 2). ``no_dropout`` (members,)
+        of bool marks members whose body is in eval mode (frozen); ``row_mask``
+        (members, rows) is 0 on padding rows; ``train_first`` keeps the sparse
+        batch's gathered rows for :class:`~._sparse.LazyAdam`.
         """
-        h = X
         last = len(self.weights) - 1
+        h = X
         for i, (W, b) in enumerate(zip(self.weights, self.biases)):
-            h = torch.baddbmm(b, h, W)
+            if i == 0 and self.sparse:
+                flat = self.first_rows()
+                batch = CompactBatch(X, W.shape[1], row_mask, padding_row=len(flat) - 1)
+                gathered = flat[batch.rows]
+                if train_first:
+                    gathered.requires_grad_(True)
+                    self.touched = (batch, gathered)
+                h = torch.baddbmm(b, batch.X, gathered)
+            else:
+                h = torch.baddbmm(b, h, W)
             if i < last:
                 h = self.activation(h)
                 if self.dropout > 0 and self.training:
@@ -168,25 +199,75 @@ def _layer_order(name):
     return (1, 0)
 
 
-def _optimizer(stack, recipe):
-    """torch's fused Adam over the stacked tensors, body and heads in their own groups."""
-    n_body = len(stack.weights) - 1
-    body, heads = [], []
-    for i, (W, b) in enumerate(zip(stack.weights, stack.biases)):
-        if i < n_body and i < recipe.frozen_layers:
-            W.requires_grad_(False)
-            b.requires_grad_(False)
-            continue
-        (body if i < n_body else heads).extend([W, b])
-    groups = [{"params": heads, "lr": recipe.lr}]
-    if body:
-        groups.insert(0, {"params": body, "lr": recipe.lr * recipe.body_lr_ratio})
-    optimizer = torch.optim.Adam(groups, lr=recipe.lr, weight_decay=recipe.weight_decay,
-                                 fused=True)
-    anchors = None
-    if recipe.l2sp > 0 and body:
-        anchors = (body, [p.detach().clone() for p in body])
-    return optimizer, anchors
+class _MemberAdam:
+    """Adam over stacked weights, one optimiser per member.
+
+    Each member's slice of each stacked tensor is a parameter of its own with
+    its own step count, updated by torch's fused Adam kernel: the update
+    ``torch.optim.Adam(fused=True)`` gives one network alone. A member that
+    sits out a step (its rows ran out before the others', or its body is
+    frozen) is left out of that step, moments and step count included.
+    A sparse first layer is updated by :class:`~._sparse.LazyAdam` instead.
+    """
+
+    def __init__(self, stack, recipe):
+        M = stack.n_members
+        n_body = len(stack.weights) - 1
+        self.tensors = []  # (stacked tensor, is_body)
+        for i, (W, b) in enumerate(zip(stack.weights, stack.biases)):
+            if i < n_body and i < recipe.frozen_layers:
+                W.requires_grad_(False)
+                b.requires_grad_(False)
+                continue
+            for p in (W, b):
+                if p.requires_grad:
+                    self.tensors.append((p, i < n_body))
+        exp_avgs = [torch.zeros_like(p) for p, _ in self.tensors]
+        exp_avg_sqs = [torch.zeros_like(p) for p, _ in self.tensors]
+        # per member and part ("body", "heads"): its parameters, moments and step counts
+        self.parts = [{part: [(k, p.detach()[m], exp_avgs[k][m], exp_avg_sqs[k][m],
+                               torch.zeros((), dtype=torch.float32))
+                              for k, (p, is_body) in enumerate(self.tensors)
+                              if is_body == (part == "body")]
+                       for part in ("body", "heads")} for m in range(M)]
+        self.recipe = recipe
+        body = [p for p, is_body in self.tensors if is_body]
+        self.anchors = (body, [p.detach().clone() for p in body]) if recipe.l2sp > 0 else None
+        self.lazy = None
+        if stack.sparse and recipe.frozen_layers == 0:
+            first = stack.first_rows()
+            self.lazy = LazyAdam(first, M, first.detach().clone() if recipe.l2sp > 0 else None)
+
+    def step(self, stack, active, frozen, factors):
+        """One step of the ``active`` members (bool, (M,)), with lr multipliers ``factors`` (M,)."""
+        recipe = self.recipe
+        if self.anchors is not None:
+            # L2-SP (Li et al., ICML 2018), as the single-model path adds it to the gradients
+            params, initial = self.anchors
+            grads = [p.grad for p in params]
+            torch._foreach_add_(grads, torch._foreach_sub(params, initial), alpha=recipe.l2sp)
+        grads = [p.grad for p, _ in self.tensors]
+        calls = {}
+        for m in np.flatnonzero(active):
+            for part in ("heads",) if frozen[m] else ("body", "heads"):
+                lr = recipe.lr * factors[m] * (recipe.body_lr_ratio if part == "body" else 1.0)
+                entry = calls.setdefault(lr, ([], [], [], [], []))
+                for k, param, avg, sq, count in self.parts[m][part]:
+                    entry[0].append(param)
+                    entry[1].append(grads[k][m])
+                    entry[2].append(avg)
+                    entry[3].append(sq)
+                    entry[4].append(count)
+        for lr, (params, grad_list, avgs, sqs, steps) in calls.items():
+            _adam(params, grad_list, avgs, sqs, [], steps, fused=True, amsgrad=False,
+                  beta1=_BETAS[0], beta2=_BETAS[1], lr=lr, weight_decay=recipe.weight_decay,
+                  eps=_EPS, maximize=False)
+        if self.lazy is not None and stack.touched is not None:
+            batch, gathered = stack.touched
+            lrs = recipe.lr * recipe.body_lr_ratio * np.asarray(factors)
+            self.lazy.step(batch, gathered.detach(), gathered.grad, active & ~frozen, lrs,
+                           weight_decay=recipe.weight_decay, l2sp=recipe.l2sp)
+            stack.touched = None
 
 
 def _member_loss(pred, target, row_mask, kind, task_weights):
@@ -228,16 +309,20 @@ def _schedule_factor(schedule, epoch, step, steps_per_epoch, epochs):
 
 
 def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, tasks,
-                  task_weights=None, device="cpu", snapshot_epochs=()):
+                  task_weights=None, device="cpu", snapshot_epochs=(), sparse=False):
     """Train every member on its rows with ``recipe``; return their final states and histories.
 
     Parameters
     ----------
     members : list of Member
-        Same architecture (their ``state``), as many rows each.
+        Same architecture (their ``state``). Members may have different
+        numbers of rows: one with fewer rows sits out the last steps of each
+        epoch, as it would take fewer steps alone.
     X : Tensor of shape (n_rows, n_features) or (n_members, n_rows, n_features)
         Inputs shared by every member, or each member's own (a trial's rows,
-        in its own scaling); members' ``rows`` index the rows.
+        in its own scaling); members' ``rows`` index the rows. Packed sparse
+        rows (``sparse=True``) have two more dimensions, ``(K, 2)``, instead
+        of ``n_features``.
     Y : Tensor of shape (n_rows, n_trained_tasks)
         Scaled targets of the trained outputs ``tasks``; NaN marks a missing label.
     recipe : Recipe
@@ -250,6 +335,8 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
     snapshot_epochs : sequence of int
         Also keep every member's weights after these epochs (1-based): the
         same trajectory, read at several lengths of training.
+    sparse : bool, default=False
+        ``X`` holds packed sparse rows (:mod:`._sparse`).
 
     Returns
     -------
@@ -260,61 +347,46 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
     snapshots : dict of int to list of dict
         Only when ``snapshot_epochs`` are given: the members' weights after each of them.
     """
-    n_rows = {len(m.rows) for m in members}
-    if len(n_rows) != 1:
-        raise ValueError(f"every member of a stack trains on as many rows; got {sorted(n_rows)}")
-    frozen = torch.tensor([m.frozen for m in members], device=device)
+    frozen = np.array([m.frozen for m in members])
     if frozen.any() and recipe.weight_decay > 0:
         raise ValueError("a frozen member needs a stack without weight decay")
-    stack = StackedMLP([m.state for m in members], activation, dropout, device)
-    optimizer, anchors = _optimizer(stack, recipe)
+    stack = StackedMLP([m.state for m in members], activation, dropout, device, sparse=sparse)
+    optimizer = _MemberAdam(stack, recipe)
     M = len(members)
-    body_params = [p for p in stack.weights[:-1] + stack.biases[:-1] if p.requires_grad]
-    body_mask = (~frozen).float().view(M, 1, 1)
-    Ys = torch.stack([Y if m.targets is None else m.targets.to(device) for m in members])
+    frozen_tensor = torch.as_tensor(frozen, device=device)
+    Ys = _padded([Y if m.targets is None else m.targets for m in members], device)
     member_index = torch.arange(M, device=device)[:, None]
-    own_inputs = X.dim() == 3  # (members, rows, features): each member's own data
+    own_inputs = X.dim() == (4 if sparse else 3)  # each member's own data
     kinds = [m.loss or recipe.loss for m in members]
     weights = None if task_weights is None else torch.as_tensor(
         task_weights, dtype=torch.float32, device=device)[None]
-    generators = [torch.Generator().manual_seed(int(m.seed)) for m in members]
-    rows = torch.as_tensor(np.stack([np.asarray(m.rows) for m in members]), dtype=torch.long)
-    bounds = _batch_bounds(rows.shape[1], recipe.batch_size)
+    batches = _MemberBatches(members, recipe.batch_size)
     histories = [[] for _ in members]
     snapshots = {}
     stopped = np.zeros(M, dtype=bool)
     best = [(np.inf, None, 0) for _ in members]  # (loss, state, misses)
     for epoch in range(recipe.epochs):
-        order = torch.stack([rows[m][torch.randperm(rows.shape[1], generator=g)]
-                             for m, g in enumerate(generators)]).to(device)
         stack.training = True
         total = torch.zeros(M, device=device)
-        for step, (start, stop) in enumerate(bounds):
-            index = order[:, start:stop]
-            for group in optimizer.param_groups:
-                group["lr"] = group.setdefault("initial_lr", group["lr"]) * _schedule_factor(
-                    recipe.lr_schedule, epoch, step, len(bounds), recipe.epochs)
-            optimizer.zero_grad(set_to_none=True)
+        for step, (index, mask, active, counts) in enumerate(batches.epoch(device)):
+            factors = [_schedule_factor(recipe.lr_schedule, epoch, step, n_steps, recipe.epochs)
+                       for n_steps in batches.steps]
+            for p in stack.parameters():
+                p.grad = None
             inputs = X[member_index, index] if own_inputs else X[index]
-            pred = stack.forward(inputs, frozen)[..., tasks]
-            loss = _losses(pred, Ys[member_index, index], None, kinds, weights)
+            pred = stack.forward(inputs, frozen_tensor, mask, train_first=True)[..., tasks]
+            loss = _losses(pred, Ys[member_index, index], mask, kinds, weights)
             loss.sum().backward()
-            if frozen.any():  # no gradient, so Adam's moments stay 0 and the body still
-                for p in body_params:
-                    p.grad.mul_(body_mask)
-            if anchors is not None:
-                params, initial = anchors
-                grads = [p.grad for p in params]
-                torch._foreach_add_(grads, torch._foreach_sub(params, initial), alpha=recipe.l2sp)
-            optimizer.step()
-            total += loss.detach() * (stop - start)
-        train_loss = (total / rows.shape[1]).cpu().numpy()  # one sync per epoch
+            optimizer.step(stack, active, frozen, factors)
+            total += loss.detach() * counts
+        train_loss = (total / batches.n_rows).cpu().numpy()  # one sync per epoch
         if not np.isfinite(train_loss).all():
             diverged = np.flatnonzero(~np.isfinite(train_loss)).tolist()
             raise FloatingPointError(
                 f"members {diverged} of the stack diverged at epoch {epoch + 1} (loss "
                 f"{train_loss[diverged[0]]}); train them alone to see which setting to change.")
-        valid_loss = _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device)
+        valid_loss = _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device,
+                                   own_inputs)
         for m in range(M):
             if stopped[m]:
                 continue
@@ -340,6 +412,60 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
     return states, histories
 
 
+class _MemberBatches:
+    """Each member's mini-batches, epoch by epoch, as ``_TensorBatches`` would draw them alone.
+
+    Every epoch each member shuffles its rows with its own generator (seeded
+    with its seed) and cuts them into batches (a last batch of one row joins
+    the one before). Step ``s`` of the stack gathers every member's batch
+    ``s``: ``index`` (members, width), padded with the member's own rows
+    where ``mask`` is 0, which happens only when members have different
+    numbers of rows; ``active`` (members,) says who has a batch at all.
+    """
+
+    def __init__(self, members, batch_size):
+        self.rows = [torch.as_tensor(np.asarray(m.rows), dtype=torch.long) for m in members]
+        self.generators = [torch.Generator().manual_seed(int(m.seed)) for m in members]
+        self.bounds = [_batch_bounds(len(r), batch_size) for r in self.rows]
+        self.steps = [len(b) for b in self.bounds]
+        self.n_rows = torch.tensor([len(r) for r in self.rows], dtype=torch.float32)
+        self.equal = len({len(r) for r in self.rows}) == 1
+
+    def epoch(self, device):
+        orders = [rows[torch.randperm(len(rows), generator=g)]
+                  for rows, g in zip(self.rows, self.generators)]
+        M = len(orders)
+        if self.equal:  # the common case: one slice of a (members, rows) order per step
+            order = torch.stack(orders).to(device)
+            active = np.ones(M, dtype=bool)
+            for start, stop in self.bounds[0]:
+                yield (order[:, start:stop], None, active,
+                       torch.full((M,), float(stop - start), device=device))
+            return
+        for step in range(max(self.steps)):
+            spans = [b[step] if step < len(b) else (0, 0) for b in self.bounds]
+            width = max(stop - start for start, stop in spans)
+            index = torch.zeros(M, width, dtype=torch.long)
+            mask = torch.zeros(M, width)
+            for m, (start, stop) in enumerate(spans):
+                index[m] = orders[m][0]  # padding: any row of the member's own, masked out
+                index[m, :stop - start] = orders[m][start:stop]
+                mask[m, :stop - start] = 1.0
+            counts = mask.sum(dim=1)
+            yield index.to(device), mask.to(device), counts.numpy() > 0, counts.to(device)
+
+
+def _padded(tensors, device):
+    """Tensors of shape (rows_i, ...) stacked as (n, max rows, ...), padded with NaN."""
+    if tensors[0] is None:
+        return None
+    n_rows = max(len(t) for t in tensors)
+    out = torch.full((len(tensors), n_rows, *tensors[0].shape[1:]), float("nan"))
+    for i, t in enumerate(tensors):
+        out[i, :len(t)] = t
+    return out.to(device)
+
+
 def _losses(pred, target, row_mask, kinds, weights):
     """Each member's loss with its own kind."""
     if len(set(kinds)) == 1:
@@ -349,7 +475,7 @@ def _losses(pred, target, row_mask, kinds, weights):
 
 
 @torch.no_grad()
-def _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device):
+def _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device, own_inputs):
     if all(m.valid_rows is None for m in members):
         return None
     width = max(len(m.valid_rows) for m in members if m.valid_rows is not None)
@@ -362,15 +488,16 @@ def _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device):
     stack.training = False
     index = index.to(device)
     member_index = torch.arange(len(members), device=device)[:, None]
-    pred = stack.forward(X[member_index, index] if X.dim() == 3 else X[index])[..., tasks]
+    pred = stack.forward(X[member_index, index] if own_inputs else X[index], row_mask=mask.to(
+        device))[..., tasks]
     target = Ys[torch.arange(len(members), device=device)[:, None], index]
     return _losses(pred, target, mask.to(device), kinds, weights).cpu().numpy()
 
 
 @torch.no_grad()
-def predict_stacked(states, X_rows, activation, device="cpu"):
-    """Each member's outputs on its own rows: ``X_rows`` (members, rows, features)."""
-    stack = StackedMLP(states, activation, 0.0, device)
+def predict_stacked(states, X_rows, activation, device="cpu", sparse=False):
+    """Each member's outputs on its own rows: ``X_rows`` (members, rows, features), or packed."""
+    stack = StackedMLP(states, activation, 0.0, device, sparse=sparse)
     stack.training = False
     return stack.forward(X_rows.to(device))
 

@@ -20,7 +20,8 @@ from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
 from ..exceptions import TrainingDivergedError
-from ._networks import MaskedLoss
+from ._networks import MaskedLoss, MLPBody
+from ._sparse import LazyAdam
 
 # Prediction batches can be large: no gradients are kept.
 PREDICT_BATCH_SIZE = 4096
@@ -162,6 +163,15 @@ class _TensorNet(NeuralNet):
             grads = [p.grad for p in params]
             torch._foreach_add_(grads, torch._foreach_sub(params, anchors), alpha=strength)
         self.optimizer_.step()
+        if self.sparse_first_ is not None:
+            # Sparse inputs: the first layer's touched rows, by lazy Adam at its group's rate.
+            lazy, group, l2sp = self.sparse_first_
+            body = self.module_.body
+            batch, gathered = body.touched
+            settings = self.optimizer_.param_groups[group]
+            lazy.step(batch, gathered.detach(), gathered.grad, torch.ones(1, dtype=torch.bool),
+                      [settings["lr"]], weight_decay=settings["weight_decay"], l2sp=l2sp)
+            body.touched = None
         return {"loss": loss, "y_pred": y_pred}
 
     def validation_step(self, batch, **fit_params):
@@ -242,6 +252,7 @@ def _make_net(network, *, epochs, lr, batch_size, weight_decay, criterion, seed,
         verbose=0,
     )
     net.l2sp_anchors_ = None
+    net.sparse_first_ = None
     return net
 
 
@@ -269,10 +280,18 @@ def _train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, dev
         body_lr_ratio=settings.get("body_lr_ratio", 1.0),
     )
     net.initialize()
-    if settings.get("l2sp", 0.0) > 0:
-        params = [p for p in network.body.parameters() if p.requires_grad]
-        net.l2sp_anchors_ = (params, [p.detach().clone() for p in params],
-                             float(settings["l2sp"]))
+    l2sp = float(settings.get("l2sp", 0.0))
+    sparse_weight = _sparse_first_weight(network, X)
+    if l2sp > 0:
+        params = [p for p in network.body.parameters()
+                  if p.requires_grad and p is not sparse_weight]
+        net.l2sp_anchors_ = (params, [p.detach().clone() for p in params], l2sp)
+    if sparse_weight is not None:
+        rows = sparse_weight.detach().t()  # (columns, outputs): a view the update writes through
+        group = next(i for i, g in enumerate(net.optimizer_.param_groups)
+                     if any(p is sparse_weight for p in g["params"]))
+        net.sparse_first_ = (LazyAdam(rows, anchors=rows.clone() if l2sp > 0 else None),
+                             group, l2sp)
     try:
         net.partial_fit(X, Y)
     except _NonFiniteLoss as exc:
@@ -283,12 +302,25 @@ def _train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, dev
             "make_sim2real_pipeline).",
             phase=phase, epoch=exc.epoch, loss=exc.loss,
         ) from None
-    net.l2sp_anchors_ = None  # a copy of the body: not kept in the fitted model
+    finally:
+        # copies of the body and the last batch: not kept in the fitted model
+        net.l2sp_anchors_ = net.sparse_first_ = None
+        if hasattr(network.body, "touched"):
+            network.body.touched = None
     history = [
         {key: row[key] for key in ("epoch", "train_loss", "valid_loss") if key in row}
         for row in net.history
     ]
     return net, history
+
+
+def _sparse_first_weight(network, X):
+    """The first layer's weight when ``X`` holds packed sparse rows and it trains, else None."""
+    body = getattr(network, "body", None)
+    if X.dim() != 3 or not isinstance(body, MLPBody) or not len(body.layers):
+        return None
+    weight = body.layers[0].weight
+    return weight if weight.requires_grad else None
 
 
 def _batch_bounds(n, batch_size):
