@@ -45,10 +45,11 @@ def can_batch(estimator):
     if isinstance(estimator, Pipeline) and estimator.transform_input not in (None, ["X_source"]):
         return False
     return (regressor.module is None and not regressor.batch_norm
-            and not regressor.early_stopping and regressor.memory is None)
+            and not regressor.early_stopping and regressor.memory is None
+            and regressor.n_estimators == 1)  # an ensemble stacks its own members
 
 
-def fit_cells(estimators, cells):
+def fit_cells(estimators, cells, shared_pretraining=None):
     """Fit ``estimators[i]`` on ``cells[i]``; equal-sized cells train as stacks.
 
     Parameters
@@ -58,6 +59,10 @@ def fit_cells(estimators, cells):
     cells : list of dict
         ``X``, ``y``, ``X_source``, ``y_source`` (None for direct learning)
         and ``groups`` (None, or the target groups of the training rows).
+    shared_pretraining : list or None
+        A label per cell: cells with the same label (same source, seed and
+        settings, e.g. a deep ensemble's member on several folds) share the
+        pretraining of the first of them.
 
     Returns
     -------
@@ -67,7 +72,7 @@ def fit_cells(estimators, cells):
     prepared = [_prepare(estimator, cell) for estimator, cell in zip(estimators, cells)]
     regressors = [p["regressor"] for p in prepared]
     with torch_threads(regressors[0].n_threads), torch.random.fork_rng(devices=[]):
-        pretrainings = _pretrain_stacked(prepared)
+        pretrainings = _pretrain_stacked(prepared, shared_pretraining)
         plans = []
         for p, pretraining in zip(prepared, pretrainings):
             regressor = p["regressor"]
@@ -121,14 +126,19 @@ def _takes_source(step):
         return bool(get_routing_for_object(step).consumes("fit", ["X_source"]))
 
 
-def _pretrain_stacked(prepared):
+def _pretrain_stacked(prepared, shared=None):
     """Each cell's pretraining (None without a source, or for multitask), stacked by size."""
     results = [None] * len(prepared)
     stacks = {}
+    first_of = {}  # shared label -> the cell that pretrains for it
     for i, p in enumerate(prepared):
         regressor = p["regressor"]
         if p["X_source"] is None or regressor.strategy == "multitask":
             continue
+        if shared is not None and shared[i] is not None:
+            if shared[i] in first_of:
+                continue
+            first_of[shared[i]] = i
         n_tasks = p["y_source"].shape[1] + 1
         spec = regressor._body_spec(n_tasks)
         settings = regressor._settings("pretrain")
@@ -154,6 +164,10 @@ def _pretrain_stacked(prepared):
         for (i, _, _, mean, scale), state, history in zip(entries, states, histories):
             results[i] = {"state": {k: v.numpy() for k, v in state.items()},
                           "history": history, "source_mean": mean, "source_scale": scale}
+    if shared is not None:
+        for i, label in enumerate(shared):
+            if label is not None and label in first_of:
+                results[i] = results[first_of[label]]
     return results
 
 
@@ -198,7 +212,14 @@ def _recipe(settings, frozen_layers=0):
 
 
 def _stacked_inputs(arrays, device, sparse):
-    """Each member's rows as one tensor (members, rows, ...), padded to the longest."""
+    """Each member's rows as one tensor (members, rows, ...), padded to the longest.
+
+    Members that all train on the same array (a deep ensemble) share it instead:
+    one tensor of its rows.
+    """
+    if all(a is arrays[0] for a in arrays):
+        return pack_many(arrays[:1], device)[0] if sparse else torch.as_tensor(
+            np.ascontiguousarray(arrays[0], dtype=np.float32), device=device)
     if sparse:
         return pack_many(arrays, device)
     n_rows = max(a.shape[0] for a in arrays)

@@ -24,6 +24,7 @@ from .._validation import (
     check_source,
     check_target,
 )
+from ._ensemble import fit_ensemble, predict_members
 from ._networks import ACTIVATIONS, MLPBody, Sim2RealNetwork
 from ._selection import fit_auto
 from ._sparse import pack_rows, reads_as_sparse
@@ -126,6 +127,17 @@ default="constant", "cosine"
         "l2sp": 1.0}``. None means fine-tuning, freezing and direct learning.
     auto_cv : int, default=3
         Folds of the inner validation of ``"auto"``.
+    n_estimators : int, default=1
+        Members of a deep ensemble: networks that differ only in their seeds
+        (weights, pretraining, batch order), trained as one stack. ``predict``
+        gives their mean, ``predict(X, return_std=True)`` also their spread.
+    calibrate_std : bool, default=True
+        With ``n_estimators > 1``: scale the members' spread so that
+        ``mean +/- 1.645 * std`` covers 90% of held-out target rows, fitted by
+        an ``auto_cv``-fold cross-fitting on the training rows (each member's
+        pretraining shared by the folds; the fine-tuning cost grows by
+        ``auto_cv`` trainings per member). False returns the raw spread,
+        which leaves out the measurement noise and is too narrow as a band.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of each phase's rows and stop when the
         validation loss has not improved for ``n_iter_no_change`` epochs,
@@ -192,6 +204,11 @@ default="constant", "cosine"
         The scaling of the target inside the network.
     sparse_input_ : bool
         Whether the inputs are read as sparse rows (see ``sparse_input``).
+    estimators_ : list of Sim2RealRegressor
+        With ``n_estimators > 1``: the members (the ensemble itself has no ``net_``).
+    std_scale_ : float
+        With ``n_estimators > 1``: the factor applied to the members' spread
+        by ``predict(X, return_std=True)`` (1.0 when ``calibrate_std=False``).
 
     Examples
     --------
@@ -206,6 +223,8 @@ default="constant", "cosine"
     """
 
     __metadata_request__fit = {"X_source": True, "y_source": True, "groups": True}
+    # pipeline.predict(X, return_std=True) reaches an ensemble with metadata routing on too
+    __metadata_request__predict = {"return_std": True}
 
     # The "?" of the HTML repr opens this class's page of the API reference.
     _doc_link_module = "sim2real_sklearn"
@@ -237,6 +256,8 @@ default="constant", "cosine"
         "l2sp": [Interval(Real, 0, None, closed="left")],
         "auto_candidates": [None, list, tuple],
         "auto_cv": [Count(2, None, closed="left")],
+        "n_estimators": [Count(1, None, closed="left")],
+        "calibrate_std": ["boolean"],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Count(1, None, closed="left")],
@@ -275,6 +296,8 @@ default="constant", "cosine"
         l2sp=0.0,
         auto_candidates=None,
         auto_cv=3,
+        n_estimators=1,
+        calibrate_std=True,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -310,6 +333,8 @@ default="constant", "cosine"
         self.l2sp = l2sp
         self.auto_candidates = auto_candidates
         self.auto_cv = auto_cv
+        self.n_estimators = n_estimators
+        self.calibrate_std = calibrate_std
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -386,8 +411,12 @@ default="constant", "cosine"
             raise
 
     def _fit(self, X, y, X_source, y_source, groups):
+        for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
+            delattr(self, name)  # a model fitted before (an ensemble, say) leaves nothing behind
         X, y, X_source, y_source = self._check_fit_data(X, y, X_source, y_source)
         groups = check_groups(groups, X.shape[0])
+        if self.n_estimators > 1:
+            return fit_ensemble(self, X, y, X_source, y_source, groups)
         if self.strategy == "auto":
             return fit_auto(self, X, y, X_source, y_source, groups)
         return self._train(X, y, X_source, y_source)
@@ -514,19 +543,52 @@ default="constant", "cosine"
             network.freeze_body(self.freeze_layers)
         return network, X, self._scaled_target(y)
 
-    def predict(self, X):
+    def predict(self, X, return_std=False):
         """Predict the target (experimental) property.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+        return_std : bool, default=False
+            Also return the ensemble's spread (``n_estimators > 1``): the
+            standard deviation of the members' predictions times
+            ``std_scale_``, so that ``y_pred +/- 1.645 * y_std`` is a 90% band
+            when ``calibrate_std=True``.
 
         Returns
         -------
         y_pred : ndarray of shape (n_samples,)
+            The prediction (the members' mean for an ensemble).
+        y_std : ndarray of shape (n_samples,)
+            Only with ``return_std=True``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> rng = np.random.default_rng(0)
+        >>> X = rng.normal(size=(40, 3)); y = X.sum(axis=1)
+        >>> model = Sim2RealRegressor((16,), finetune_epochs=5, n_estimators=4,
+        ...                           random_state=0).fit(X, y)
+        >>> y_pred, y_std = model.predict(X[:3], return_std=True)
+        >>> y_pred.shape, y_std.shape, bool((y_std > 0).all())
+        ((3,), (3,), True)
         """
-        check_is_fitted(self, "net_")
+        if return_std and getattr(self, "estimators_", None) is None:
+            check_is_fitted(self, "net_")
+            raise ValueError(
+                "return_std=True needs a deep ensemble: fit with n_estimators > 1 (one "
+                "network has no spread to report).")
+        check_is_fitted(self, ("net_", "estimators_"), all_or_any=any)
         X = check_target(self, X, reset=False, accept_sparse=True)
+        if getattr(self, "estimators_", None) is None:
+            return self._predict_checked(X)
+        predictions = predict_members(self, X)
+        if not return_std:
+            return predictions.mean(axis=0)
+        return predictions.mean(axis=0), predictions.std(axis=0) * self.std_scale_
+
+    def _predict_checked(self, X):
+        """One network's prediction on checked ``X``."""
         with torch_threads(self.n_threads):
             output = _predict_tensor(self.net_, self._inputs(X, self.net_.device))
         return output[:, -1].astype(np.float64) * self.target_scale_ + self.target_mean_
@@ -541,9 +603,11 @@ default="constant", "cosine"
         -------
         y_source_pred : ndarray of shape (n_samples, n_source_properties)
         """
-        check_is_fitted(self, "net_")
+        check_is_fitted(self, ("net_", "estimators_"), all_or_any=any)
         if self.n_source_tasks_ == 0:
             raise ValueError("This model was fitted without a source: it has no source outputs.")
+        if getattr(self, "estimators_", None) is not None:  # the members' mean
+            return np.mean([m.predict_source(X) for m in self.estimators_], axis=0)
         X = check_target(self, X, reset=False, accept_sparse=True)
         with torch_threads(self.n_threads):
             output = _predict_tensor(self.net_, self._inputs(X, self.net_.device))[:, :-1]

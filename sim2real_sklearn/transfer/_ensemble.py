@@ -1,0 +1,86 @@
+"""Deep ensembles: ``Sim2RealRegressor(n_estimators=K)``.
+
+K networks that differ only in their seeds (initial weights, pretraining,
+batch order) disagree where the data say little; their mean predicts better
+than one of them, and their spread measures the disagreement (Lakshminarayanan
+et al., NeurIPS 2017). The members train as one stack of networks
+(:mod:`._stacked`), each the same training as alone, and each member's
+pretraining is its own (its seed), computed once however many trainings use it.
+
+The spread alone is no predictive uncertainty: it leaves out the noise of the
+measurements, and networks that share data and architecture agree more than
+they should. So the regressor calibrates it (``calibrate_std``): an inner
+K-fold cross-fitting on the target's training rows (the ensemble trained on
+the other folds, the pretrainings shared) gives each training row a held-out
+mean and spread, and ``std_scale_`` is the factor that makes
+``mean +/- 1.645 * std`` cover 90% of them.
+"""
+
+import numpy as np
+from sklearn.base import clone
+from sklearn.utils import check_random_state
+
+from ._selection import inner_splits
+
+# The two-sided 90% band of a normal distribution: mean +/- Z90 * std.
+Z90 = 1.6448536269514722
+
+
+def fit_ensemble(regressor, X, y, X_source, y_source, groups):
+    """Fit the members (and the calibration of their spread) on checked data."""
+    seeds = check_random_state(regressor.random_state).randint(
+        0, 2**31 - 1, size=regressor.n_estimators)
+    final = [_member(regressor, seed) for seed in seeds]
+    cell = dict(X=X, y=y, X_source=X_source, y_source=y_source, groups=groups)
+    members, cells, shared = list(final), [cell] * len(final), list(range(len(final)))
+    folds = inner_splits(regressor, X.shape[0], groups) if regressor.calibrate_std else []
+    held_out = []
+    for train, valid in folds:
+        fold_members = [_member(regressor, seed) for seed in seeds]
+        members += fold_members
+        cells += [dict(X=X[train], y=y[train], X_source=X_source, y_source=y_source,
+                       groups=None if groups is None else groups[train])] * len(seeds)
+        shared += list(range(len(seeds)))  # member k's pretraining serves every fold
+        held_out.append((fold_members, valid))
+    _fit_members(members, cells, shared)
+
+    regressor.estimators_ = final
+    fitted = {k: v for k, v in vars(final[0]).items()
+              if k.endswith("_") and not k.startswith("_") and k not in ("net_", "selection_",
+                                                                          "auto_choice_")}
+    vars(regressor).update(fitted)
+    strategies = sorted({m.strategy_ for m in final})
+    regressor.strategy_ = strategies[0] if len(strategies) == 1 else "mixed: " + ", ".join(
+        f"{s} ({sum(m.strategy_ == s for m in final)})" for s in strategies)
+    regressor.std_scale_ = 1.0
+    if held_out:
+        z = []
+        for fold_members, valid in held_out:
+            predictions = np.stack([m.predict(X[valid]) for m in fold_members])
+            spread = np.maximum(predictions.std(axis=0), 1e-12)
+            z.append(np.abs(y[valid] - predictions.mean(axis=0)) / spread)
+        regressor.std_scale_ = float(np.quantile(np.concatenate(z), 0.9) / Z90)
+    return regressor
+
+
+def predict_members(regressor, X):
+    """Each member's prediction, shaped (members, rows), on checked ``X``."""
+    return np.stack([m._predict_checked(X) for m in regressor.estimators_])
+
+
+def _member(regressor, seed):
+    return clone(regressor).set_params(n_estimators=1, random_state=int(seed))
+
+
+def _fit_members(members, cells, shared):
+    from ._batched import can_batch, fit_cells
+
+    if can_batch(members[0]):
+        fit_cells(members, cells, shared_pretraining=shared)
+        return
+    # A body of your own, BatchNorm, early stopping or a pretraining cache: one at a
+    # time (with ``memory``, each member seed pretrains once for every fold).
+    for member, cell in zip(members, cells):
+        source = {} if cell["X_source"] is None else {
+            "X_source": (cell["X_source"],), "y_source": (cell["y_source"],)}
+        member.fit(cell["X"], cell["y"], groups=cell["groups"], **source)
