@@ -68,6 +68,7 @@ BAD_VALUES = {
         "fp_size": 0,
         "count": "yes",
         "include_chirality": None,
+        "sparse_output": "yes",
         "connection_points": "capped",
         "n_repeat_units": 1,
         "placeholders": ("Ce", "Qq"),

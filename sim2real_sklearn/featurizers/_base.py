@@ -28,6 +28,7 @@ import os
 from abc import ABCMeta, abstractmethod
 
 import numpy as np
+import scipy.sparse
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import HasMethods, InvalidParameterError, StrOptions
@@ -38,7 +39,10 @@ from .._validation import Count, PathLike
 ERROR_MODES = ("raise", "nan")
 
 # Parameters that change how, not what, is computed: left out of the cache key.
-_PLUMBING_PARAMS = ("n_jobs", "batch_size", "errors", "verbose", "memory")
+_PLUMBING_PARAMS = ("n_jobs", "batch_size", "errors", "verbose", "memory", "sparse_output")
+# Rows featurized at once when the output is sparse: each chunk's dense block
+# is made sparse before the next, so the dense array of all rows never exists.
+_SPARSE_CHUNK_ROWS = 8192
 
 # Part of the cache key. Bump it when a featurizer's output or its rules for
 # invalid rows change, so that a cache written by an older release is not
@@ -145,9 +149,9 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, n_features_out)
+        X_out : ndarray or CSR matrix of shape (n_samples, n_features_out)
             One row per input row, in input order (all NaN for an invalid row
-            when ``errors="nan"``).
+            when ``errors="nan"``); a CSR matrix with ``sparse_output=True``.
         """
         out, failures = self._transform_with_failures(X)
         if failures and self.errors == "raise":
@@ -202,6 +206,23 @@ class BaseFeaturizer(TransformerMixin, BaseEstimator, metaclass=ABCMeta):
         """
         self._validate_params()
         strings = check_strings(X)
+        if getattr(self, "sparse_output", False):
+            return self._sparse_with_failures(strings)
+        return self._dense_with_failures(strings)
+
+    def _sparse_with_failures(self, strings):
+        blocks, failures = [], []
+        for start in range(0, len(strings), _SPARSE_CHUNK_ROWS):
+            chunk = strings[start:start + _SPARSE_CHUNK_ROWS]
+            out, chunk_failures = self._dense_with_failures(chunk)
+            blocks.append(scipy.sparse.csr_matrix(out))  # a failed row keeps its NaN values
+            failures.extend((start + i, reason) for i, reason in chunk_failures)
+        if not blocks:
+            return scipy.sparse.csr_matrix((0, len(self._feature_names())),
+                                           dtype=self._output_dtype), []
+        return scipy.sparse.vstack(blocks, format="csr"), failures
+
+    def _dense_with_failures(self, strings):
         memory = check_memory(self.memory)
         if memory.location is None:
             out, failures = self._featurize(strings)
@@ -396,7 +417,8 @@ def check_names(estimator, name, what, allowed=None, min_length=1):
     """
     value = getattr(estimator, name)
     names = list(value)
-    unknown = [n for n in names if not isinstance(n, str) or (allowed is not None and n not in allowed)]
+    unknown = [n for n in names
+               if not isinstance(n, str) or (allowed is not None and n not in allowed)]
     if unknown or not all(names) or len(names) < min_length or len(set(names)) != len(names):
         amount = "one or more" if min_length == 1 else f"at least {min_length}"
         must_be = f"a list of {amount} distinct {what}"

@@ -115,6 +115,14 @@ class MorganFingerprint(_MoleculeFeaturizer):
         does. Counts tell a cyclic 10-mer from a 3-mer; bits do not.
     include_chirality : bool, default=False
         Distinguish R/S stereocentres in atom environments.
+    sparse_output : bool, default=False
+        Return a scipy CSR matrix instead of a dense array (scikit-learn's
+        ``OneHotEncoder`` name; scikit-fingerprints calls it ``sparse``): a
+        count fingerprint holds a few dozen non-zeros per row, so the matrix
+        takes a fraction of the memory, and
+        :class:`~sim2real_sklearn.Sim2RealRegressor` reads it as sparse rows.
+        Rows are featurized in chunks, so the dense array of all rows never
+        exists. An invalid row (``errors="nan"``) is a row of stored NaN.
     {polymer}
     {plumbing}
 
@@ -149,6 +157,7 @@ class MorganFingerprint(_MoleculeFeaturizer):
         "fp_size": [Count(1, None, closed="left")],
         "count": ["boolean"],
         "include_chirality": ["boolean"],
+        "sparse_output": ["boolean"],
     }
 
     def __init__(
@@ -161,6 +170,7 @@ class MorganFingerprint(_MoleculeFeaturizer):
         n_repeat_units=10,
         placeholders=None,
         *,
+        sparse_output=False,
         n_jobs=None,
         batch_size=None,
         errors="raise",
@@ -171,6 +181,7 @@ class MorganFingerprint(_MoleculeFeaturizer):
         self.fp_size = fp_size
         self.count = count
         self.include_chirality = include_chirality
+        self.sparse_output = sparse_output
         self.connection_points = connection_points
         self.n_repeat_units = n_repeat_units
         self.placeholders = placeholders
@@ -187,7 +198,8 @@ class MorganFingerprint(_MoleculeFeaturizer):
             fpSize=self.fp_size,
             includeChirality=bool(self.include_chirality),
         )
-        to_numpy = generator.GetCountFingerprintAsNumPy if self.count else generator.GetFingerprintAsNumPy
+        to_numpy = (generator.GetCountFingerprintAsNumPy if self.count
+                    else generator.GetFingerprintAsNumPy)
 
         def fill(mol, row):
             row[:] = to_numpy(mol)

@@ -1,6 +1,7 @@
 """Multi-component inputs: a polymer-solvent pair featurized component by component."""
 
 import numpy as np
+import scipy.sparse
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted
@@ -130,7 +131,8 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_out : ndarray of shape (n_samples, sum of the components' features)
+        X_out : ndarray or CSR matrix of shape (n_samples, sum of the components' features)
+            A CSR matrix when a component featurizer returns one (``sparse_output=True``).
         """
         check_is_fitted(self)
         self._validate_params()
@@ -149,16 +151,19 @@ class PairFeaturizer(TransformerMixin, BaseEstimator):
                 for i, reason in component_failures
             ]
             blocks.append(block)
-        out = np.full((n_rows, sum(b.shape[1] for b in blocks)), np.nan, dtype=np.result_type(*blocks))
+        failures = sorted(failures)
+        if failures and self.errors == "raise":
+            raise ValueError(
+                _failure_message(failures, self._row_values(X), type(self).__name__,
+                                 index_labels(X))
+            )
+        nan_rows = sorted({i for i, _ in failures} | set(np.flatnonzero(~valid).tolist()))
+        if any(scipy.sparse.issparse(b) for b in blocks):  # a component's sparse_output=True
+            return _sparse_rows(scipy.sparse.hstack(blocks, format="csr"), valid, nan_rows)
+        out = np.full((n_rows, sum(b.shape[1] for b in blocks)), np.nan,
+                      dtype=np.result_type(*blocks))
         out[valid] = np.hstack(blocks)
-        if failures:
-            failures = sorted(failures)
-            if self.errors == "raise":
-                raise ValueError(
-                    _failure_message(failures, self._row_values(X), type(self).__name__,
-                                     index_labels(X))
-                )
-            out[[i for i, _ in failures]] = np.nan
+        out[nan_rows] = np.nan
         return out
 
     def get_feature_names_out(self, input_features=None):
@@ -278,6 +283,20 @@ def _knows_its_width(featurizer):
     except Exception:  # noqa: BLE001 - not implemented, not fitted, or needs input names
         return False
     return True
+
+
+def _sparse_rows(block, valid, nan_rows):
+    """The rows of ``block`` (one per valid row) placed among all rows, NaN rows elsewhere."""
+    n_valid = int(valid.sum())
+    placement = scipy.sparse.csr_matrix(
+        (np.ones(n_valid, dtype=block.dtype), (np.flatnonzero(valid), np.arange(n_valid))),
+        shape=(len(valid), n_valid))
+    out = (placement @ block).tocsr()
+    if nan_rows:
+        out = out.tolil()
+        out[nan_rows, :] = np.nan
+        out = out.tocsr()
+    return out
 
 
 def _transform_component(featurizer, column):
