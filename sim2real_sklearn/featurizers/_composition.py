@@ -87,7 +87,8 @@ def _element_table():
         # pymatgen warns for each missing value (e.g. no Pauling X for He, Ne, Ar)
         warnings.simplefilter("ignore")
         values = np.array(
-            [[_read_property(e, name, rdkit_table) for name in ELEMENT_PROPERTIES] for e in elements]
+            [[_read_property(e, name, rdkit_table) for name in ELEMENT_PROPERTIES]
+             for e in elements]
         )
     imputed = np.isnan(values)
     # Missing values get the median of the property over all elements that
@@ -253,7 +254,8 @@ class CompositionFeaturizer(BaseFeaturizer):
         n_elements = len(element_columns)
         out[:, :n_elements] = fractions[:, element_columns]
         _, values, _ = _element_table()
-        property_index = [ELEMENT_PROPERTIES.index(p) for p in self._chosen("properties", ELEMENT_PROPERTIES)]
+        property_index = [ELEMENT_PROPERTIES.index(p)
+                          for p in self._chosen("properties", ELEMENT_PROPERTIES)]
         stats = self._chosen("stats", STATISTICS)
         # statistics over the elements that occur in this batch only: a few
         # dozen columns instead of 103, the same numbers

@@ -134,7 +134,8 @@ def study_key(estimator, data, random_state, scoring, gridded):
     >>> from sklearn.linear_model import Ridge
     >>> study_key(Ridge(), [1.0], 0, "r2", False) == study_key(Ridge(), [1.0], 0, "r2", False)
     True
-    >>> study_key(Ridge(), [1.0], 0, "r2", False) == study_key(Ridge(alpha=2), [1.0], 0, "r2", False)
+    >>> key = study_key(Ridge(), [1.0], 0, "r2", False)
+    >>> key == study_key(Ridge(alpha=2), [1.0], 0, "r2", False)
     False
     """
     return [
@@ -191,7 +192,8 @@ def token(value, where, _depth=0):
 
     Examples
     --------
-    >>> token(lambda t, p: abs(t - p) * 1, "scoring") == token(lambda t, p: abs(t - p) * 1000, "scoring")
+    >>> one, thousand = (lambda t, p: abs(t - p) * 1), (lambda t, p: abs(t - p) * 1000)
+    >>> token(one, "scoring") == token(thousand, "scoring")
     False
     >>> token(iter([1, 2]), "cv")
     Traceback (most recent call last):
@@ -214,7 +216,8 @@ def token(value, where, _depth=0):
         return ["partial", deeper(value.func), [deeper(a) for a in value.args],
                 sorted((k, deeper(v)) for k, v in value.keywords.items())]
     if isinstance(value, (types.BuiltinFunctionType, np.ufunc)):
-        return f"{getattr(value, '__module__', None)}.{getattr(value, '__qualname__', value.__name__)}"
+        name = getattr(value, "__qualname__", value.__name__)
+        return f"{getattr(value, '__module__', None)}.{name}"
     if isinstance(value, (types.GeneratorType, types.CoroutineType)) or (
             hasattr(value, "__next__") and iter(value) is value):
         raise TypeError(

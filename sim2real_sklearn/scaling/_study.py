@@ -296,7 +296,8 @@ def empty_cell(study):
     error_score = study.error_score
     return {"error": float(error_score) if error_score != "raise" else np.nan,
             "fit_time": np.nan, "score_time": np.nan, "fit_error": None,
-            "group_errors": None if study.score_labels is None else [np.nan] * len(study.score_labels),
+            "group_errors": (None if study.score_labels is None
+                             else [np.nan] * len(study.score_labels)),
             "strategy": None}
 
 

@@ -29,7 +29,7 @@ from ._training import _make_net
 
 
 def final_regressor(estimator):
-    """The Sim2RealRegressor that ends ``estimator`` (itself, or a pipeline's last step), or None."""
+    """The Sim2RealRegressor ending ``estimator`` (itself, or a pipeline's last step), or None."""
     if isinstance(estimator, Sim2RealRegressor):
         return estimator
     if isinstance(estimator, Pipeline) and isinstance(estimator.steps[-1][1], Sim2RealRegressor):
@@ -91,7 +91,7 @@ def fit_cells(estimators, cells, shared_pretraining=None):
 
 
 def _prepare(estimator, cell):
-    """The cell's data as its regressor sees them: a pipeline's transformers fitted, then checked."""
+    """The cell's data as its regressor sees them: a pipeline's transformers fitted, checked."""
     X, X_source = cell["X"], cell["X_source"]
     steps = None
     if isinstance(estimator, Pipeline):
@@ -148,7 +148,8 @@ def _pretrain_stacked(prepared, shared=None):
             network = _build_network(spec)
         member = Member(state=network.state_dict(), rows=np.arange(p["X_source"].shape[0]),
                         seed=int(pretrain_seed),
-                        targets=torch.as_tensor((p["y_source"] - mean) / scale, dtype=torch.float32))
+                        targets=torch.as_tensor((p["y_source"] - mean) / scale,
+                                                dtype=torch.float32))
         key = (_recipe(settings), repr(sorted(spec["params"].items())), spec["n_features_in"],
                n_tasks, p["X_source"].shape[0], regressor.activation, regressor.dropout,
                regressor.sparse_input_, check_device(regressor.device))
@@ -172,7 +173,7 @@ def _pretrain_stacked(prepared, shared=None):
 
 
 def _finetune_stacked(plans):
-    """Train every plan (the training on the target), stacked by recipe and size; install the nets."""
+    """Train every plan (the training on the target), stacked by recipe; install the nets."""
     stacks = {}
     for regressor, plan in plans:
         settings = plan.settings

@@ -163,7 +163,8 @@ class Sim2RealNetwork(nn.Module):
         # its statistics belong to the frozen part too.
         modules = list(self.body.modules())
         follower = modules.index(layers[-1]) + 1
-        if follower < len(modules) and isinstance(modules[follower], nn.modules.batchnorm._BatchNorm):
+        if follower < len(modules) and isinstance(modules[follower],
+                                                  nn.modules.batchnorm._BatchNorm):
             layers.append(modules[follower])
         return layers
 

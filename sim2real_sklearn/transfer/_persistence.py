@@ -61,8 +61,8 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.utils.validation import check_is_fitted
 
-from ..exceptions import ModelVersionWarning
 from .._validation import check_device
+from ..exceptions import ModelVersionWarning
 from ._model_codec import MODEL_FILE, Decoder, Encoder
 
 __all__ = ["save_model", "load_model"]
@@ -428,7 +428,7 @@ def _verify(name, actual, expected):
 
 
 def _warn_on_version_change(versions):
-    """Warn when the model was saved by another version of scikit-learn or a newer sim2real_sklearn."""
+    """Warn when another scikit-learn or a newer sim2real_sklearn saved the model."""
     from .._version import __version__
 
     saved = versions.get("sklearn")

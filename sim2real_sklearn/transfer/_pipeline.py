@@ -84,7 +84,8 @@ class FitOnSource(TransformerMixin, BaseEstimator):
     >>> import numpy as np
     >>> from sklearn.preprocessing import StandardScaler
     >>> X_sim = np.array([[0.0], [2.0], [4.0]])
-    >>> FitOnSource(StandardScaler()).fit(np.array([[10.0], [11.0]]), X_source=X_sim).transform([[2.0]])
+    >>> scaler = FitOnSource(StandardScaler()).fit(np.array([[10.0], [11.0]]), X_source=X_sim)
+    >>> scaler.transform([[2.0]])
     array([[0.]])
     """
 

@@ -34,7 +34,7 @@ STRATEGIES = ("auto", "finetune", "freeze", "multitask")
 
 
 class Sim2RealRegressor(RegressorMixin, BaseEstimator):
-    """Neural network pretrained on source (simulation) data, fine-tuned on target (experimental) data.
+    """A network pretrained on source (simulation) data, fine-tuned on target (experiments).
 
     ``X, y`` are always the experimental data; the simulations come as the fit
     parameters ``X_source, y_source`` (requested by default through metadata
@@ -501,8 +501,8 @@ default="constant", "cosine"
             lr_param="pretrain_lr" if joint else "finetune_lr",
         )
 
-    def _prepare_training(self, X, y, X_source, y_source, n_tasks, pretrain_seed, train_seed, device,
-                          pretraining=None):
+    def _prepare_training(self, X, y, X_source, y_source, n_tasks, pretrain_seed, train_seed,
+                          device, pretraining=None):
         """The network to train on the target and its rows, per strategy.
 
         No source: a fresh network on the target. ``"multitask"``: a fresh
@@ -676,8 +676,8 @@ default="constant", "cosine"
         pretrain = memory.cache(pretrain_body, ignore=["verbose"])
         if memory.location is not None:
             self.pretrain_from_cache_ = pretrain.check_call_in_cache(
-                spec, X_source, y_source, self._settings("pretrain"), int(seed), device, self.verbose
-            )
+                spec, X_source, y_source, self._settings("pretrain"), int(seed), device,
+                self.verbose)
         return pretrain(spec, X_source, y_source, self._settings("pretrain"), int(seed), device,
                         self.verbose)
 

@@ -151,7 +151,7 @@ class StackedMLP:
         return self.weights + self.biases
 
     def first_rows(self):
-        """The sparse first layer's weight as ``(members * columns + 1, outputs)``, the last spare."""
+        """The sparse first layer's weight, flat: ``(members * columns + 1, outputs)``."""
         return self._flat_first
 
     def forward(self, X, no_dropout=None, row_mask=None, train_first=False):
@@ -288,7 +288,8 @@ def _member_loss(pred, target, row_mask, kind, task_weights):
         err = torch.where(absolute < 1.0, 0.5 * diff * diff, absolute - 0.5)
     counts = observed.sum(dim=1)  # (members, tasks)
     per_task = err.sum(dim=1) / counts.clamp(min=1)
-    weights = torch.ones_like(per_task) if task_weights is None else task_weights.expand_as(per_task)
+    weights = (torch.ones_like(per_task) if task_weights is None
+               else task_weights.expand_as(per_task))
     weights = weights * (counts > 0)
     return (weights * per_task).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-12)
 
