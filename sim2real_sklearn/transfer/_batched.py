@@ -46,7 +46,8 @@ def can_batch(estimator):
         return False
     return (regressor.module is None and not regressor.batch_norm
             and not regressor.early_stopping and regressor.memory is None
-            and regressor.n_estimators == 1)  # an ensemble stacks its own members
+            and regressor.n_estimators == 1  # an ensemble stacks its own members
+            and not regressor.callbacks)  # skorch callbacks need skorch's loop
 
 
 def fit_cells(estimators, cells, shared_pretraining=None):

@@ -69,7 +69,9 @@ def predict_members(regressor, X):
 
 
 def _member(regressor, seed):
-    return clone(regressor).set_params(n_estimators=1, random_state=int(seed))
+    member = clone(regressor).set_params(n_estimators=1, random_state=int(seed))
+    member.callbacks = regressor.callbacks  # the user's objects, not copies made by clone
+    return member
 
 
 def _fit_members(members, cells, shared):

@@ -111,6 +111,10 @@ class Encoder:
 
     def estimator(self, estimator, where):
         params = estimator.get_params(deep=False)
+        if isinstance(estimator, Sim2RealRegressor):
+            # Callbacks act during training only (loggers, pruning, schedules already
+            # applied): a saved model does not carry them.
+            params["callbacks"] = None
         # Every attribute that is not a parameter is fitted state, private ones
         # included: ColumnTransformer.transform needs its `_columns` and `_remainder`.
         state = {k: v for k, v in vars(estimator).items() if k not in params}

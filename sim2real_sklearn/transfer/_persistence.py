@@ -103,6 +103,9 @@ def save_model(estimator, path, *, weights_format="auto", overwrite=False):
     overwrite : bool, default=False
         Replace a model already saved in ``path``.
 
+        A regressor's ``callbacks`` (training-time objects: loggers, pruning
+        callbacks) are not saved; the loaded model has ``callbacks=None``.
+
     Returns
     -------
     sha256 : str

@@ -138,6 +138,17 @@ default="constant", "cosine"
         pretraining shared by the folds; the fine-tuning cost grows by
         ``auto_cv`` trainings per member). False returns the raw spread,
         which leaves out the measurement noise and is too narrow as a band.
+    callbacks : list or dict, default=None
+        skorch callbacks (instances, or ``(name, instance)`` pairs) run during
+        training with skorch's notifications (per batch and per epoch): a
+        learning-rate scheduler (it replaces the phase's ``*_lr_schedule``),
+        ``EpochScoring``, loggers (``MlflowLogger``, ``WandbLogger`` or your
+        own), Optuna's ``SkorchPruningCallback``. A list applies to the
+        training on the target; ``{"pretrain": [...], "finetune": [...]}``
+        sets each phase's (the joint ``"multitask"`` phase is ``"finetune"``).
+        Their records are in ``finetune_history_`` (``pretrain_history_``) and
+        ``net_.history``. With callbacks, the trainings run one network at a
+        time (no stack); the inner validation of ``"auto"`` runs without them.
     early_stopping : bool, default=False
         Hold out ``validation_fraction`` of each phase's rows and stop when the
         validation loss has not improved for ``n_iter_no_change`` epochs,
@@ -256,6 +267,7 @@ default="constant", "cosine"
         "l2sp": [Interval(Real, 0, None, closed="left")],
         "auto_candidates": [None, list, tuple],
         "auto_cv": [Count(2, None, closed="left")],
+        "callbacks": [None, list, tuple, dict],
         "n_estimators": [Count(1, None, closed="left")],
         "calibrate_std": ["boolean"],
         "early_stopping": ["boolean"],
@@ -298,6 +310,7 @@ default="constant", "cosine"
         auto_cv=3,
         n_estimators=1,
         calibrate_std=True,
+        callbacks=None,
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
@@ -335,6 +348,7 @@ default="constant", "cosine"
         self.auto_cv = auto_cv
         self.n_estimators = n_estimators
         self.calibrate_std = calibrate_std
+        self.callbacks = callbacks
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -465,7 +479,7 @@ default="constant", "cosine"
                 plan.network, self._inputs(plan.X, plan.device), _tensor(plan.Y, plan.device),
                 tasks=plan.tasks, task_weights=plan.task_weights, settings=plan.settings,
                 seed=plan.seed, device=plan.device, verbose=self.verbose, phase=plan.phase,
-                lr_param=plan.lr_param,
+                lr_param=plan.lr_param, callbacks=self._callbacks("finetune"),
             )
         self._log(f"trained on {plan.X.shape[0]} rows ({self.strategy_}),"
                   f" final loss {self.finetune_history_[-1]['train_loss']:.4g}")
@@ -623,6 +637,18 @@ default="constant", "cosine"
             )
         self._validate_params()
 
+    def _callbacks(self, phase):
+        """The user's callbacks of a phase ("pretrain" or "finetune")."""
+        if self.callbacks is None:
+            return ()
+        if isinstance(self.callbacks, dict):
+            unknown = sorted(set(self.callbacks) - {"pretrain", "finetune"})
+            if unknown:
+                raise ValueError(f"callbacks: unknown phases {unknown}; use 'pretrain' and "
+                                 "'finetune'.")
+            return tuple(self.callbacks.get(phase) or ())
+        return tuple(self.callbacks) if phase == "finetune" else ()
+
     def _settings(self, phase, target=False, from_pretrained=False):
         """The training settings of a phase.
 
@@ -673,13 +699,14 @@ default="constant", "cosine"
         """The pretrained weights, from ``memory`` when cached; sets ``pretrain_from_cache_``."""
         spec = self._body_spec(n_tasks)
         memory = check_memory(self.memory)
-        pretrain = memory.cache(pretrain_body, ignore=["verbose"])
+        pretrain = memory.cache(pretrain_body, ignore=["verbose", "callbacks"])
+        settings, callbacks = self._settings("pretrain"), self._callbacks("pretrain")
+        if callbacks:  # a scheduler changes the pretraining: the callbacks' settings key it too
+            settings = {**settings, "callbacks": [repr(c) for c in callbacks]}
+        args = (spec, X_source, y_source, settings, int(seed), device, self.verbose, callbacks)
         if memory.location is not None:
-            self.pretrain_from_cache_ = pretrain.check_call_in_cache(
-                spec, X_source, y_source, self._settings("pretrain"), int(seed), device,
-                self.verbose)
-        return pretrain(spec, X_source, y_source, self._settings("pretrain"), int(seed), device,
-                        self.verbose)
+            self.pretrain_from_cache_ = pretrain.check_call_in_cache(*args)
+        return pretrain(*args)
 
     def _pretrained_network(self, result, n_tasks, seed):
         # Seeded only so as not to draw from the user's generator: the weights are overwritten.
@@ -723,7 +750,8 @@ class TrainingPlan:
     lr_param: str
 
 
-def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose=0):
+def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose=0,
+                  callbacks=()):
     """Pretrain a network on the source; return its weights, history and source scaling.
 
     A module-level function of plain data, so that ``joblib.Memory`` can key
@@ -739,7 +767,7 @@ def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose
             network, inputs, _tensor(Y, device),
             tasks=slice(0, body_spec["n_tasks"] - 1), settings=settings,
             seed=seed, device=device, verbose=verbose,
-            phase="pretraining", lr_param="pretrain_lr",
+            phase="pretraining", lr_param="pretrain_lr", callbacks=callbacks,
         )
     if verbose:
         print(f"[Sim2RealRegressor] pretrained on {X_source.shape[0]} source rows, "

@@ -123,7 +123,7 @@ def fit_auto(regressor, X, y, X_source, y_source, groups, pretraining=None):
     table = _selection_table(errors, reference=candidates[0][0])
     best = _choose(table, reference=candidates[0][0])
     strategy, params = variants[best]
-    final = _candidate(base, params)
+    final = _candidate(base, params, keep_callbacks=True)
     final._train(X, y, *_source(strategy, X_source, y_source), pretraining=pretraining)
     fitted = {k: v for k, v in vars(final).items() if k.endswith("_") and not k.startswith("_")}
     vars(regressor).update(fitted)
@@ -284,12 +284,19 @@ def _seeded_template(regressor):
     template = clone(regressor).set_params(random_state=seed)
     template.n_features_in_ = regressor.n_features_in_
     template.sparse_input_ = regressor.sparse_input_
+    template.callbacks = regressor.callbacks  # the objects themselves, not copies
     return template
 
 
-def _candidate(regressor, params):
-    """A regressor that trains one candidate; its checks were done by the auto regressor."""
+def _candidate(regressor, params, keep_callbacks=False):
+    """A regressor that trains one candidate; its checks were done by the auto regressor.
+
+    The user's callbacks run in the final training only, not in the inner validation.
+    """
     model = clone(regressor).set_params(**{"strategy": "finetune", **(params or {})})
+    # the user's own callback objects, not copies (clone deep-copies them): an Optuna
+    # pruning callback reports to the user's trial
+    model.callbacks = regressor.callbacks if keep_callbacks else None
     model.n_features_in_ = regressor.n_features_in_
     model.sparse_input_ = regressor.sparse_input_
     return model

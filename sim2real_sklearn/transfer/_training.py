@@ -172,12 +172,18 @@ class _TensorNet(NeuralNet):
             lazy.step(batch, gathered.detach(), gathered.grad, torch.ones(1, dtype=torch.bool),
                       [settings["lr"]], weight_decay=settings["weight_decay"], l2sp=l2sp)
             body.touched = None
-        return {"loss": loss, "y_pred": y_pred}
+        return {"loss": loss, "y_pred": self._trained_outputs(y_pred)}
 
     def validation_step(self, batch, **fit_params):
         X, y = batch
         y_pred = self.module_(X)
-        return {"loss": self.criterion_(y_pred, y), "y_pred": y_pred}
+        return {"loss": self.criterion_(y_pred, y), "y_pred": self._trained_outputs(y_pred)}
+
+    def _trained_outputs(self, y_pred):
+        # Callbacks (EpochScoring's cached predictions) compare y_pred with the batch's
+        # y, which holds the trained outputs only.
+        tasks = getattr(self.criterion_, "tasks", None)
+        return y_pred if tasks is None else y_pred[:, tasks]
 
 
 # The learning-rate schedules of a phase, as skorch LRScheduler callbacks.
@@ -197,14 +203,20 @@ def _lr_scheduler(schedule, *, lr, epochs, steps_per_epoch):
 
 def _make_net(network, *, epochs, lr, batch_size, weight_decay, criterion, seed,
               device, validation=None, n_iter_no_change=10, verbose=0, lr_schedule="constant",
-              steps_per_epoch=1, body_lr_ratio=1.0):
+              steps_per_epoch=1, body_lr_ratio=1.0, user_callbacks=()):
     """Build the skorch net that trains ``network`` for one phase.
 
     ``validation`` is ``(X_valid, Y_valid)`` tensors for early stopping with
     the best weights restored, or None to train on every row for ``epochs``.
     ``body_lr_ratio`` scales the learning rate of the body against the heads'
     (discriminative learning rates); ``lr_schedule`` is one of ``LR_SCHEDULES``.
+    ``user_callbacks`` are the user's skorch callbacks (instances or ``(name,
+    instance)`` pairs); an ``LRScheduler`` among them replaces the phase's own
+    schedule.
     """
+    user_callbacks = [_named_callback(c) for c in user_callbacks]
+    if any(isinstance(c, LRScheduler) for _, c in user_callbacks):
+        lr_schedule = "constant"
     callbacks = []
     if lr_schedule != "constant":
         callbacks.append(("lr_schedule", _lr_scheduler(
@@ -217,6 +229,12 @@ def _make_net(network, *, epochs, lr, batch_size, weight_decay, criterion, seed,
                 sink=print if verbose >= 2 else (lambda *a, **k: None),
             ))
         )
+    taken = {name for name, _ in callbacks}
+    for name, callback in user_callbacks:
+        if name in taken:
+            name = f"user_{name}"
+        callbacks.append((name, callback))
+        taken.add(name)
     groups = {}
     if body_lr_ratio != 1.0:
         groups["optimizer__param_groups"] = [("body.*", {"lr": lr * body_lr_ratio})]
@@ -256,8 +274,22 @@ def _make_net(network, *, epochs, lr, batch_size, weight_decay, criterion, seed,
     return net
 
 
+def _named_callback(item):
+    """``(name, callback)`` of a user's callback.
+
+    The instance itself, as skorch uses it: ``initialize()`` resets its state
+    at the start of every phase, and an Optuna pruning callback must report
+    to the user's own trial, not to a copy.
+    """
+    name, callback = item if isinstance(item, tuple) else (None, item)
+    if not hasattr(callback, "on_epoch_end") or not hasattr(callback, "initialize"):
+        raise TypeError(f"callbacks: {callback!r} is not a skorch callback (see "
+                        "skorch.callbacks.Callback).")
+    return name or type(callback).__name__, callback
+
+
 def _train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, device, verbose=0,
-                phase="training", lr_param="lr"):
+                phase="training", lr_param="lr", callbacks=()):
     """Train the outputs ``tasks`` of ``network`` on ``X, Y`` (tensors) for one phase.
 
     ``Y`` has one column per trained task; NaN marks a missing label.
@@ -277,7 +309,7 @@ def _train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, dev
         n_iter_no_change=settings["n_iter_no_change"], verbose=verbose,
         lr_schedule=settings.get("lr_schedule", "constant"),
         steps_per_epoch=_n_batches(len(X), settings["batch_size"]),
-        body_lr_ratio=settings.get("body_lr_ratio", 1.0),
+        body_lr_ratio=settings.get("body_lr_ratio", 1.0), user_callbacks=callbacks,
     )
     net.initialize()
     l2sp = float(settings.get("l2sp", 0.0))
@@ -307,10 +339,10 @@ def _train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, dev
         net.l2sp_anchors_ = net.sparse_first_ = None
         if hasattr(network.body, "touched"):
             network.body.touched = None
-    history = [
-        {key: row[key] for key in ("epoch", "train_loss", "valid_loss") if key in row}
-        for row in net.history
-    ]
+    # Each epoch's record (what callbacks add, such as EpochScoring's scores,
+    # included), without the per-batch lists.
+    history = [{key: value for key, value in row.items() if key != "batches"}
+               for row in net.history]
     return net, history
 
 
