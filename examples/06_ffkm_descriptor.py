@@ -9,9 +9,10 @@ paired comparison:
 
 - **refractive index** (as ``03_refractive_index.py``): 1075 RadonPy MD simulations of PI1070
   as the source, 44 measured polymers as the target; repeated 5-fold cross-validation,
-  simulations of each trial's test polymers dropped from the source; a ``StandardScaler``
-  fitted on the source rows in front of the 256-128 network. Morgan: counts of the repeat unit
-  (radius 2, 1024 bits, connection points as dummy atoms, as ``sim2real curve`` uses them).
+  simulations of each trial's test polymers dropped from the source; the 256-128 network
+  with a ``StandardScaler`` fitted on the source rows in front (as there), and again without
+  it. Morgan: counts of the repeat unit (radius 2, 1024 bits, connection points as dummy
+  atoms, as ``sim2real curve`` uses them).
 - **Flory-Huggins chi** (as ``02_flory_huggins_chi.py``, fine-tuning only): 1206 COSMO-RS
   chi values as the source, 1190 measured ones as the target; 20% of the pairs held out per
   trial with their COSMO-RS rows; inputs are polymer features, solvent features and 1000/T,
@@ -25,9 +26,9 @@ scaler, see its docstring) once per distinct SMILES, through a disk cache in
 Rows that a representation cannot featurize (an atom GAFF2 cannot type) are left out of both,
 so that the comparison stays paired; the script says how many.
 
-Outputs in ``--out`` (default ``ffkm_results``): per study a figure with both curves
-(``ffkm_vs_morgan_<study>.png``), the per-trial scores (``<study>_scores.csv``) and
-``summary.json`` with the table of ``examples/RESULTS.md``.
+Outputs in ``--out`` (default ``ffkm_results``): per study and preprocessing a figure with
+both curves (``ffkm_vs_morgan_<study>[_unscaled].png``), the per-trial scores
+(``<study>_scores.csv``) and ``summary.json`` with the table of ``examples/RESULTS.md``.
 
 Run::
 
@@ -68,8 +69,8 @@ from sim2real_sklearn.datasets import (  # noqa: E402
 )
 from sim2real_sklearn.featurizers import ForceFieldKernelMean, MorganFingerprint  # noqa: E402
 
-REPRESENTATIONS = ("ffkm", "morgan")
-LABELS = {"ffkm": "FF-KM (190)", "morgan": "Morgan counts"}
+LABELS = {"ffkm": "FF-KM (190)", "morgan": "Morgan counts",
+          "ffkm_unscaled": "FF-KM (190), no scaler", "morgan_unscaled": "Morgan counts, no scaler"}
 RI = {"full": {"pretrain_epochs": 100, "finetune_epochs": 60, "repeats": 10,
                "source_sizes": [25, 50, 100, 250, 500, 1000], "n_source": None},
       "quick": {"pretrain_epochs": 3, "finetune_epochs": 3, "repeats": 1,
@@ -139,14 +140,18 @@ def refractive_index_study(args, settings, cache):
     splits = list(RepeatedKFold(n_splits=5, n_repeats=settings["repeats"],
                                 random_state=args.seed).split(y_exp))
     results = {}
-    for name, X in features.items():
-        model = make_sim2real_pipeline(
-            FitOnSource(StandardScaler()),
-            Sim2RealRegressor(hidden_layer_sizes=(256, 128),
-                              pretrain_epochs=settings["pretrain_epochs"],
-                              finetune_epochs=settings["finetune_epochs"],
-                              random_state=args.seed),
-        )
+    # With the scaler of 03_refractive_index.py, and without: FF-KM values are already
+    # fractions in [0, 1], and a scaler fitted on few rows (direct learning, small sources)
+    # divides its rare columns by a tiny spread.
+    variants = [(name, X, scaled) for scaled in (True, False) for name, X in features.items()]
+    for name, X, scaled in variants:
+        regressor = Sim2RealRegressor(hidden_layer_sizes=(256, 128),
+                                      pretrain_epochs=settings["pretrain_epochs"],
+                                      finetune_epochs=settings["finetune_epochs"],
+                                      random_state=args.seed)
+        model = (make_sim2real_pipeline(FitOnSource(StandardScaler()), regressor) if scaled
+                 else regressor)
+        name = name if scaled else f"{name}_unscaled"
         start = time.perf_counter()
         results[name] = scaling_curve(
             model, X[n_exp:][keep_sim], y_sim, X[:n_exp][keep_exp], y_exp,
@@ -156,7 +161,8 @@ def refractive_index_study(args, settings, cache):
         )
         print(f"  {name}: {len(splits)} trials in {time.perf_counter() - start:.0f} s",
               flush=True)
-    return results, dropped, {"inputs": {k: int(v.shape[1]) for k, v in features.items()}}
+    pairs = [("ffkm", "morgan"), ("ffkm_unscaled", "morgan_unscaled")]
+    return results, pairs, dropped, {"inputs": {k: int(v.shape[1]) for k, v in features.items()}}
 
 
 def chi_study(args, settings, cache):
@@ -197,7 +203,7 @@ def chi_study(args, settings, cache):
                          for _, test in islice(cv.split(g_exp, groups=g_exp), n_trials)]
     largest = len(g_sim) - int(max(dropped_per_trial))
     reference = settings["source_sizes"]
-    sizes = [s for s in reference if s < largest] + [min(reference[-1], largest)]
+    sizes = sorted({s for s in reference if s < largest} | {min(reference[-1], largest)})
     results = {}
     for name, X in features.items():
         model = Sim2RealRegressor(
@@ -216,8 +222,9 @@ def chi_study(args, settings, cache):
         )
         print(f"  {name}: {n_trials} trials in {time.perf_counter() - start:.0f} s",
               flush=True)
-    return results, dropped, {"inputs": {k: int(v.shape[1]) for k, v in features.items()},
-                              "unfeaturized_smiles": unfeaturized}
+    return results, [("ffkm", "morgan")], dropped, {
+        "inputs": {k: int(v.shape[1]) for k, v in features.items()},
+        "unfeaturized_smiles": unfeaturized}
 
 
 # ------------------------------------------------------------------ analysis
@@ -230,7 +237,7 @@ def bootstrap_mean_interval(values, seed, n=2000, confidence=0.9):
 
 
 def compare(results, laws, seed):
-    """Per representation: the curve, its baseline and law; and the paired differences."""
+    """Per variant: the curve, its direct-learning baseline, the gain over it, the law."""
     table = {}
     for name, result in results.items():
         law = laws[name]
@@ -248,22 +255,23 @@ def compare(results, laws, seed):
             },
             "power_law": law.summary(),
         }
-    ffkm_r, morgan_r = results["ffkm"], results["morgan"]
+    return table
+
+
+def paired_differences(first, second, seed):
+    """``first`` minus ``second`` per trial (same splits, same seeds), at each size."""
     paired = {}
-    for i, size in enumerate(ffkm_r.source_sizes):
-        diff = ffkm_r.scores[i] - morgan_r.scores[i]  # < 0: FF-KM better
-        paired[int(size)] = {
-            "mean_diff_ffkm_minus_morgan": round(float(np.nanmean(diff)), 5),
+    rows = [(int(size), first.scores[i], second.scores[i])
+            for i, size in enumerate(first.source_sizes)]
+    rows.append(("direct_learning", first.baseline_scores, second.baseline_scores))
+    for size, a, b in rows:
+        diff = a - b  # < 0: first better
+        paired[size] = {
+            "mean_diff": round(float(np.nanmean(diff)), 5),
             "interval_90": [round(v, 5) for v in bootstrap_mean_interval(diff, seed)],
-            "trials_ffkm_better": int((diff < 0).sum()),
+            "trials_first_better": int((diff < 0).sum()),
         }
-    diff = ffkm_r.baseline_scores - morgan_r.baseline_scores
-    paired["direct_learning"] = {
-        "mean_diff_ffkm_minus_morgan": round(float(np.nanmean(diff)), 5),
-        "interval_90": [round(v, 5) for v in bootstrap_mean_interval(diff, seed)],
-        "trials_ffkm_better": int((diff < 0).sum()),
-    }
-    return table, paired
+    return paired
 
 
 def scores_frame(results):
@@ -278,10 +286,10 @@ def scores_frame(results):
     return pd.DataFrame(rows)
 
 
-def plot(results, laws, title, path):
+def plot(results, laws, names, title, path):
     fig, ax = plt.subplots(figsize=(7.2, 4.6))
-    for i, (name, result) in enumerate(results.items()):
-        color = f"C{i}"
+    for i, name in enumerate(names):
+        result, color = results[name], f"C{i}"
         law = laws[name]
         ScalingCurveDisplay(
             source_sizes=result.source_sizes, scores=result.scores,
@@ -300,17 +308,17 @@ def plot(results, laws, title, path):
 
 def print_table(study, table, paired):
     print(f"\n== {study}: mean MAE on the experimental test rows ==")
-    sizes = table["ffkm"]["source_sizes"]
-    print("source rows     " + "  ".join(f"{s:>7d}" for s in sizes) + "   direct")
-    for name in REPRESENTATIONS:
-        row = table[name]
-        print(f"{name:<14}  " + "  ".join(f"{m:7.4f}" for m in row["mean_mae"])
+    sizes = next(iter(table.values()))["source_sizes"]
+    print("source rows      " + "  ".join(f"{s:>7d}" for s in sizes) + "   direct")
+    for name, row in table.items():
+        print(f"{name:<15}  " + "  ".join(f"{m:7.4f}" for m in row["mean_mae"])
               + f"  {row['baseline_mae']:7.4f}")
-    print("paired FF-KM minus Morgan (90% interval; trials FF-KM better):")
-    for size, row in paired.items():
-        low, high = row["interval_90"]
-        print(f"  {size!s:>15}: {row['mean_diff_ffkm_minus_morgan']:+.4f} "
-              f"({low:+.4f} to {high:+.4f}); {row['trials_ffkm_better']}")
+    for pair, rows in paired.items():
+        print(f"paired {pair} (90% interval; trials the first is better):")
+        for size, row in rows.items():
+            low, high = row["interval_90"]
+            print(f"  {size!s:>15}: {row['mean_diff']:+.4f} ({low:+.4f} to {high:+.4f}); "
+                  f"{row['trials_first_better']}")
 
 
 def main(argv=None):
@@ -327,16 +335,21 @@ def main(argv=None):
         start = time.perf_counter()
         if study == "refractive_index":
             settings = dict(RI[mode], **({"repeats": args.repeats} if args.repeats else {}))
-            results, dropped, info = refractive_index_study(args, settings, cache)
+            results, pairs, dropped, info = refractive_index_study(args, settings, cache)
             title = "Refractive index: FF-KM vs. Morgan counts (RadonPy MD source)"
         else:
             settings = dict(CHI[mode], **({"n_trials": args.trials} if args.trials else {}))
-            results, dropped, info = chi_study(args, settings, cache)
+            results, pairs, dropped, info = chi_study(args, settings, cache)
             title = "Experimental chi: FF-KM vs. Morgan counts (COSMO-RS source)"
         laws = {name: result.fit_power_law(confidence=0.9) for name, result in results.items()}
-        table, paired = compare(results, laws, args.seed)
+        table = compare(results, laws, args.seed)
+        paired = {f"{a} minus {b}": paired_differences(results[a], results[b], args.seed)
+                  for a, b in pairs}
         scores_frame(results).to_csv(out / f"{study}_scores.csv", index=False)
-        plot(results, laws, title, out / f"ffkm_vs_morgan_{study}.png")
+        for a, b in pairs:
+            suffix = "_unscaled" if a.endswith("_unscaled") else ""
+            plot(results, laws, (a, b), title + (", no scaler" if suffix else ""),
+                 out / f"ffkm_vs_morgan_{study}{suffix}.png")
         summary[study] = {"representations": table, "paired": paired,
                           "rows_left_out": dropped, "settings": settings,
                           "wall_time_s": round(time.perf_counter() - start, 1), **info}
