@@ -356,7 +356,7 @@ def check_source(X_source, y_source, *, n_features, feature_names=None, target=N
             f"{X_array.shape[0]} and {len(y_array)}."
         )
     check_finite(X_array, "X_source", float32=float32)
-    check_finite(y_array, "y_source", float32=float32)
+    check_partial_labels(y_array, "y_source", float32=float32)
     if X_array.shape[1] != n_features:
         raise ValueError(
             f"X_source has {X_array.shape[1]} features but X has {n_features}: "
@@ -369,6 +369,33 @@ def check_source(X_source, y_source, *, n_features, feature_names=None, target=N
     if target is not None:
         warn_if_source_may_be_sliced(X_array, target, wrapped)
     return X_array, y_array
+
+
+def check_partial_labels(Y, name, *, float32=True):
+    """Source properties, NaN where a property is unknown: every row and column needs a value.
+
+    A property computed for some materials only (or a fidelity run on a
+    subset) is NaN elsewhere, and the network leaves it out of the loss; a row
+    with no property at all, a property never known, and infinity are refused.
+
+    Examples
+    --------
+    >>> check_partial_labels(np.array([[1.0, np.nan], [np.nan, 2.0]]), "y_source")
+    >>> check_partial_labels(np.array([[1.0, 2.0], [np.nan, np.nan]]), "y_source")
+    Traceback (most recent call last):
+    ...
+    ValueError: y_source row 1 has no known property (1 such row(s)); every row needs a value.
+    """
+    check_finite(Y, name, allow_nan=True, float32=float32)
+    known = ~np.isnan(Y.reshape(len(Y), -1))
+    empty_rows = np.flatnonzero(~known.any(axis=1))
+    if len(empty_rows):
+        raise ValueError(f"{name} row {empty_rows[0]} has no known property "
+                         f"({len(empty_rows)} such row(s)); every row needs a value.")
+    empty_columns = np.flatnonzero(~known.any(axis=0))
+    if len(empty_columns):
+        raise ValueError(f"{name} column {empty_columns[0]} is NaN in every row: drop the "
+                         "property, it has nothing to teach.")
 
 
 def check_study_data(X_sim, y_sim, X_exp, y_exp, *, allow_nan_X=False):
@@ -404,7 +431,10 @@ def check_study_data(X_sim, y_sim, X_exp, y_exp, *, allow_nan_X=False):
         if len(values) != n:
             raise ValueError(f"{name} has {len(values)} rows but {ref} has {n}; "
                              "they must describe the same rows.")
-        check_finite(values, name)
+        if name == "y_sim":  # NaN: a property unknown for that row (see check_partial_labels)
+            check_partial_labels(values, name, float32=False)
+        else:
+            check_finite(values, name)
         targets.append(values)
     for name, X in (("X_sim", X_sim), ("X_exp", X_exp)):
         if scipy.sparse.issparse(X):
@@ -480,6 +510,35 @@ def check_groups(groups, n_rows, name="groups"):
         raise ValueError(f"{name} must hold one label per row of X ({n_rows}); "
                          f"got shape {groups.shape}.")
     return groups
+
+
+def check_sample_weight(weights, n_rows, name="sample_weight", ref_name="X"):
+    """Row weights as a float array (None stays None): one finite, non-negative value per row.
+
+    Examples
+    --------
+    >>> check_sample_weight([1, 2], 2)
+    array([1., 2.])
+    >>> check_sample_weight([1.0, -1.0], 2)
+    Traceback (most recent call last):
+    ...
+    ValueError: sample_weight must be non-negative; row 1 holds -1.0.
+    """
+    if weights is None:
+        return None
+    weights = as_float_array(unwrap_source(weights, name), name)
+    if weights.ndim != 1 or len(weights) != n_rows:
+        raise ValueError(f"{name} must hold one weight per row of {ref_name} ({n_rows}); "
+                         f"got shape {weights.shape}.")
+    check_finite(weights, name)
+    if (weights < 0).any():
+        row = int(np.argmax(weights < 0))
+        raise ValueError(f"{name} must be non-negative; row {row} holds {weights[row]}.")
+    if not weights.sum() > 0:
+        # scikit-learn's wording (check_all_zero_sample_weights_error looks for it)
+        raise ValueError(f"{name} is 0 for every row: Sample weights must contain at least one "
+                         "non-zero number.")
+    return weights
 
 
 def check_same_rows(name, value, ref_name, n_rows):

@@ -86,9 +86,11 @@ def test_the_pretraining_is_computed_once_for_every_candidate_and_fold(monkeypat
     calls = []
     real = _regressor.pretrain_body
 
-    def counted(body_spec, X_source, y_source, settings, seed, device, verbose=0, callbacks=()):
+    def counted(body_spec, X_source, y_source, settings, seed, device, verbose=0, callbacks=(),
+                sample_weight=None):
         calls.append(1)
-        return real(body_spec, X_source, y_source, settings, seed, device, verbose, callbacks)
+        return real(body_spec, X_source, y_source, settings, seed, device, verbose, callbacks,
+                    sample_weight)
 
     monkeypatch.setattr(_regressor, "pretrain_body", counted)
     X_sim, y_sim, X, y, _, _ = data(discrepancy=0.3)

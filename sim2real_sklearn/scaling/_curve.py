@@ -49,6 +49,7 @@ from ._progress import StudyProgress
 from ._result import ScalingCurveResult
 from ._study import (
     Study,
+    check_params,
     draw_trials,
     fit_and_score_cell,
     fit_and_score_cells,
@@ -94,6 +95,7 @@ _STUDY_CONSTRAINTS = {
         "source_groups": [None, "array-like"],
         "target_groups": [None, "array-like"],
         "score_groups": [None, "array-like"],
+        "params": [None, dict],
         **_STUDY_CONSTRAINTS,
     },
     prefer_skip_nested_validation=False,  # the estimator's own checks still run
@@ -122,6 +124,7 @@ def scaling_curve(
     random_state=None,
     checkpoint_dir=None,
     batch_trials=True,
+    params=None,
 ):
     """Experimental error against the number of simulation rows used.
 
@@ -221,6 +224,14 @@ def scaling_curve(
         to one thread, restored afterwards.
     pre_dispatch : int or str, default="2*n_jobs"
         Jobs dispatched ahead, as in :class:`joblib.Parallel`.
+    params : dict, default=None
+        Fit parameters of the estimator, as ``learning_curve``'s ``params``
+        (keys as the estimator's ``fit`` takes them; metadata routing is on
+        inside the study). An array of one value per experimental row, such
+        as ``sample_weight``, is sliced to each cell's training rows; a
+        ``source_*`` parameter, such as ``source_sample_weight``, must have
+        one value per simulation row and is sliced to the cell's source rows
+        (the baseline gets none); anything else is passed as it is.
     verbose : int, default=0
         1 shows a progress bar (fits done, failures, time left; tqdm, the
         ``progress`` extra) or, without tqdm, a line on stderr about every
@@ -289,6 +300,7 @@ def scaling_curve(
         )
     scorer = check_scoring(estimator, scoring=scoring or "neg_mean_absolute_error")
     score_groups = None if score_groups is None else np.asarray(score_groups)
+    fit_params = check_params(params, len(y_sim), len(y_exp))
     study = Study(
         X_source=X_sim, y_source=y_sim, X_target=X_exp, y_target=y_exp,
         source_groups=None if source_groups is None else np.asarray(source_groups),
@@ -299,6 +311,7 @@ def scaling_curve(
         scorer=scorer, sign=getattr(scorer, "_sign", 1), error_score=error_score,
         one_thread=joblib.effective_n_jobs(n_jobs) != 1,
         pass_groups=target_groups is not None and _takes_groups(estimator),
+        params=fit_params,
     )
     if n_trials is None:
         n_trials = 10 if cv is None else check_cv(cv).get_n_splits(groups=study.target_groups)
@@ -326,7 +339,8 @@ def scaling_curve(
         return (0 if s == 0 else int(sizes[s - 1]), None if tsizes is None else int(tsizes[t]))
 
     store = CellStore.open(checkpoint_dir, None if checkpoint_dir is None else study_key(
-        estimator, (X_sim, y_sim, X_exp, y_exp, source_groups, target_groups, score_groups),
+        estimator, (X_sim, y_sim, X_exp, y_exp, source_groups, target_groups, score_groups,
+                    *([params] if params else [])),
         entropy, scoring, tsizes is not None))
     # The split is part of a cell's file name: a changed test_size or cv is another cell.
     split_keys = [split_key(t) for t in trials] if store.directory else None
@@ -346,7 +360,7 @@ def scaling_curve(
 
     # Trials of one size train as stacks when the estimator allows it (the same
     # numbers, faster); each job is one batch, or one cell otherwise.
-    stacked = batch_trials and _can_batch(estimator)
+    stacked = batch_trials and _can_batch(estimator) and _can_batch_params(estimator, params)
     batches = _batches(cells, todo, sizes_of) if stacked else [[c] for c in todo]
     missing = set(todo)
     parallel = Parallel(n_jobs=n_jobs, pre_dispatch=pre_dispatch, return_as="generator")
@@ -424,6 +438,27 @@ def _can_batch(estimator):
     from ..transfer._batched import can_batch
 
     return can_batch(estimator)
+
+
+def _can_batch_params(estimator, params):
+    """Whether a stack can take the study's ``params``: the regressor's own row weights only.
+
+    Other parameters, or weights that a pipeline's transformers also consume,
+    need the estimator's own ``fit``: one fit per cell.
+    """
+    if not params:
+        return True
+    if not set(params) <= {"sample_weight", "source_sample_weight"}:
+        return False
+    steps = getattr(estimator, "steps", None)
+    if not steps:
+        return True
+    from sklearn import config_context
+    from sklearn.utils.metadata_routing import get_routing_for_object
+
+    with config_context(enable_metadata_routing=True):
+        return not any(get_routing_for_object(step).consumes("fit", list(params))
+                       for _, step in steps[:-1] if step not in (None, "passthrough"))
 
 
 # Trials per stack. A network's float32 round-off can depend on how many

@@ -58,6 +58,12 @@ class Study:
         Whether the estimator takes ``groups`` in ``fit`` (then each fit gets
         the target groups of its training rows, e.g. for the grouped inner
         validation of ``strategy="auto"``).
+    params : dict
+        The user's fit parameters (``scaling_curve(params=...)``), each as
+        ``(alignment, value)``: ``"target"`` (one value per experimental row,
+        sliced to a cell's training rows), ``"source"`` (a ``source_*``
+        parameter with one value per simulation row, sliced to the cell's
+        source rows) or ``"whole"`` (passed as it is).
     """
 
     X_source: object
@@ -73,6 +79,7 @@ class Study:
     error_score: object = np.nan
     one_thread: bool = False
     pass_groups: bool = False
+    params: dict = None
 
     @property
     def n_source(self):
@@ -278,14 +285,53 @@ def cell_data(study, trial, n_source, n_target):
         data["y_source"] = study.y_source[rows]
     if study.pass_groups and study.target_groups is not None:
         data["groups"] = study.target_groups[train]
+    data["params"] = {}
+    for name, (alignment, value) in (study.params or {}).items():
+        if alignment == "target":
+            data["params"][name] = _safe_indexing(value, train)
+        elif alignment == "source":
+            if n_source:  # the baseline has no source rows to weigh
+                data["params"][name] = (_safe_indexing(value, rows),)
+        else:
+            data["params"][name] = value
+    for name in ("sample_weight", "source_sample_weight"):  # what a batched fit reads
+        value = data["params"].get(name)
+        data[name] = value[0] if isinstance(value, tuple) else value
     return data
 
 
+def check_params(params, n_source, n_target):
+    """The fit parameters of a study as ``{name: (alignment, value)}`` (see :class:`Study`).
+
+    A parameter whose name (after a pipeline's ``step__``) starts with
+    ``source_`` describes the simulation rows and must have one value per
+    row; any other array of one value per experimental row is sliced to a
+    cell's training rows, as ``learning_curve`` slices its ``params``.
+    """
+    from sklearn.utils.validation import _num_samples
+
+    checked = {}
+    for name, value in (params or {}).items():
+        if name.split("__")[-1].startswith("source_"):
+            value = value[0] if isinstance(value, tuple) and len(value) == 1 else value
+            if not hasattr(value, "__len__") or _num_samples(value) != n_source:
+                raise ValueError(f"params[{name!r}] must hold one value per row of X_sim "
+                                 f"({n_source}), as a source_* parameter.")
+            checked[name] = ("source", value)
+        elif hasattr(value, "__len__") and not isinstance(value, str) and \
+                _num_samples(value) == n_target:
+            checked[name] = ("target", value)
+        else:
+            checked[name] = ("whole", value)
+    return checked
+
+
 def fit_params_of(data):
-    """The fit parameters of a cell: the source as 1-tuples (no inner CV slices them), groups."""
-    params = {}
+    """The fit parameters of a cell: the source as 1-tuples (no inner CV slices them), groups,
+    and the user's ``params``."""
+    params = dict(data.get("params") or {})
     if data["X_source"] is not None:
-        params = {"X_source": (data["X_source"],), "y_source": (data["y_source"],)}
+        params.update({"X_source": (data["X_source"],), "y_source": (data["y_source"],)})
     if data["groups"] is not None:
         params["groups"] = data["groups"]
     return params

@@ -21,7 +21,7 @@ from sklearn.pipeline import Pipeline
 
 from .._torch_threads import torch_threads
 from .._validation import check_device, check_groups
-from ._regressor import Sim2RealRegressor, _build_network, _scaling, _seeded
+from ._regressor import Sim2RealRegressor, _build_network, _scaling, _seeded, row_weights
 from ._selection import fit_auto
 from ._sparse import pack_many
 from ._stacked import Member, Recipe, train_stacked
@@ -59,7 +59,8 @@ def fit_cells(estimators, cells, shared_pretraining=None):
         Unfitted clones, each seeded for its trial; :func:`can_batch` holds.
     cells : list of dict
         ``X``, ``y``, ``X_source``, ``y_source`` (None for direct learning)
-        and ``groups`` (None, or the target groups of the training rows).
+        and ``groups`` (None, or the target groups of the training rows);
+        optionally ``sample_weight`` and ``source_sample_weight``.
     shared_pretraining : list or None
         A label per cell: cells with the same label (same source, seed and
         settings, e.g. a deep ensemble's member on several folds) share the
@@ -79,10 +80,10 @@ def fit_cells(estimators, cells, shared_pretraining=None):
             regressor = p["regressor"]
             if regressor.strategy == "auto":
                 fit_auto(regressor, p["X"], p["y"], p["X_source"], p["y_source"], p["groups"],
-                         pretraining=pretraining)
+                         pretraining=pretraining, weights=p["weights"])
                 continue
             plan = regressor._training_plan(p["X"], p["y"], p["X_source"], p["y_source"],
-                                            pretraining=pretraining)
+                                            pretraining=pretraining, weights=p["weights"])
             plans.append((regressor, plan))
         _finetune_stacked(plans)
     for estimator, p in zip(estimators, prepared):
@@ -115,7 +116,10 @@ def _prepare(estimator, cell):
     regressor._check_params()
     X, y, X_source, y_source = regressor._check_fit_data(X, cell["y"], X_source, cell["y_source"],
                                                          warn_sliced=False)
+    weights = row_weights(cell.get("sample_weight"), cell.get("source_sample_weight"), X,
+                          X_source)
     return {"regressor": regressor, "X": X, "y": y, "X_source": X_source, "y_source": y_source,
+            "weights": weights,
             "groups": check_groups(cell.get("groups"), X.shape[0]), "steps": steps}
 
 
@@ -147,13 +151,16 @@ def _pretrain_stacked(prepared, shared=None):
         mean, scale = _scaling(p["y_source"])
         with _seeded(pretrain_seed):
             network = _build_network(spec)
+        targets = (p["y_source"] - mean) / scale
+        weighted = p["weights"].source is not None
+        if weighted:  # the rows' weights ride along as the last column
+            targets = np.hstack([targets, p["weights"].source[:, None]])
         member = Member(state=network.state_dict(), rows=np.arange(p["X_source"].shape[0]),
                         seed=int(pretrain_seed),
-                        targets=torch.as_tensor((p["y_source"] - mean) / scale,
-                                                dtype=torch.float32))
+                        targets=torch.as_tensor(targets, dtype=torch.float32))
         key = (_recipe(settings), repr(sorted(spec["params"].items())), spec["n_features_in"],
                n_tasks, p["X_source"].shape[0], regressor.activation, regressor.dropout,
-               regressor.sparse_input_, check_device(regressor.device))
+               weighted, regressor.sparse_input_, check_device(regressor.device))
         stacks.setdefault(key, []).append((i, member, p["X_source"], mean, scale))
     for key, entries in stacks.items():
         recipe, n_tasks, sparse, device = key[0], key[3], key[-2], key[-1]
@@ -162,7 +169,7 @@ def _pretrain_stacked(prepared, shared=None):
         states, histories = train_stacked(
             [m for _, m, _, _, _ in entries], X, None, recipe, activation=regressor.activation,
             dropout=regressor.dropout, tasks=slice(0, n_tasks - 1), device=device,
-            sparse=sparse)
+            sparse=sparse, weighted=key[-3])
         for (i, _, _, mean, scale), state, history in zip(entries, states, histories):
             results[i] = {"state": {k: v.numpy() for k, v in state.items()},
                           "history": history, "source_mean": mean, "source_scale": scale}
@@ -189,7 +196,8 @@ def _finetune_stacked(plans):
         # all, a member with fewer rows sitting out the last steps of an epoch.
         key = (recipe, frozen and recipe.weight_decay > 0, architecture,
                (plan.tasks.start, plan.tasks.stop), str(plan.task_weights),
-               regressor.activation, regressor.dropout, regressor.sparse_input_, plan.device)
+               regressor.activation, regressor.dropout, plan.weighted, regressor.sparse_input_,
+               plan.device)
         stacks.setdefault(key, []).append((regressor, plan, member))
     for key, entries in stacks.items():
         recipe, sparse, device = key[0], key[-2], key[-1]
@@ -198,7 +206,7 @@ def _finetune_stacked(plans):
         states, histories = train_stacked(
             [m for _, _, m in entries], X, None, recipe, activation=regressor.activation,
             dropout=regressor.dropout, tasks=plan.tasks, task_weights=plan.task_weights,
-            device=device, sparse=sparse)
+            device=device, sparse=sparse, weighted=plan.weighted)
         for (regressor, plan, _), state, history in zip(entries, states, histories):
             plan.network.load_state_dict(state)
             regressor.net_ = _net_holding(plan)
@@ -237,7 +245,8 @@ def _net_holding(plan):
 
     settings = plan.settings
     criterion = MaskedLoss(tasks=plan.tasks, task_weights=plan.task_weights,
-                           masked=bool(np.isnan(plan.Y).any()), kind=settings.get("loss", "mse"))
+                           masked=bool(np.isnan(plan.Y).any()), kind=settings.get("loss", "mse"),
+                           weighted=plan.weighted)
     net = _make_net(plan.network, epochs=settings["epochs"], lr=settings["lr"],
                     batch_size=settings["batch_size"], weight_decay=settings["weight_decay"],
                     criterion=criterion, seed=plan.seed, device=plan.device)

@@ -26,12 +26,13 @@ from ._selection import inner_splits
 Z90 = 1.6448536269514722
 
 
-def fit_ensemble(regressor, X, y, X_source, y_source, groups):
+def fit_ensemble(regressor, X, y, X_source, y_source, groups, weights):
     """Fit the members (and the calibration of their spread) on checked data."""
     seeds = check_random_state(regressor.random_state).randint(
         0, 2**31 - 1, size=regressor.n_estimators)
     final = [_member(regressor, seed) for seed in seeds]
-    cell = dict(X=X, y=y, X_source=X_source, y_source=y_source, groups=groups)
+    cell = dict(X=X, y=y, X_source=X_source, y_source=y_source, groups=groups,
+                sample_weight=weights.target, source_sample_weight=weights.source)
     members, cells, shared = list(final), [cell] * len(final), list(range(len(final)))
     folds = inner_splits(regressor, X.shape[0], groups) if regressor.calibrate_std else []
     held_out = []
@@ -39,7 +40,9 @@ def fit_ensemble(regressor, X, y, X_source, y_source, groups):
         fold_members = [_member(regressor, seed) for seed in seeds]
         members += fold_members
         cells += [dict(X=X[train], y=y[train], X_source=X_source, y_source=y_source,
-                       groups=None if groups is None else groups[train])] * len(seeds)
+                       groups=None if groups is None else groups[train],
+                       sample_weight=weights.of_rows(train).target,
+                       source_sample_weight=weights.source)] * len(seeds)
         shared += list(range(len(seeds)))  # member k's pretraining serves every fold
         held_out.append((fold_members, valid))
     _fit_members(members, cells, shared)
@@ -84,5 +87,8 @@ def _fit_members(members, cells, shared):
     # time (with ``memory``, each member seed pretrains once for every fold).
     for member, cell in zip(members, cells):
         source = {} if cell["X_source"] is None else {
-            "X_source": (cell["X_source"],), "y_source": (cell["y_source"],)}
-        member.fit(cell["X"], cell["y"], groups=cell["groups"], **source)
+            "X_source": (cell["X_source"],), "y_source": (cell["y_source"],),
+            "source_sample_weight": None if cell["source_sample_weight"] is None
+            else (cell["source_sample_weight"],)}
+        member.fit(cell["X"], cell["y"], groups=cell["groups"],
+                   sample_weight=cell["sample_weight"], **source)

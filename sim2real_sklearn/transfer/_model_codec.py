@@ -163,6 +163,7 @@ class Encoder:
             "task_weights": None if weights is None else weights.tolist(),
             "masked": bool(criterion.masked),
             "kind": criterion.kind,
+            "weighted": bool(getattr(criterion, "weighted", False)),
         }
         return {
             "n_tasks": module.heads.out_features,

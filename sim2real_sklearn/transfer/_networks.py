@@ -198,6 +198,9 @@ class MaskedLoss(nn.Module):
     kind : {"mse", "l1", "huber"}, default="mse"
         The loss of one label: squared error, absolute error, or Huber's
         (squared below 1, absolute above, on the standardised target).
+    weighted : bool, default=False
+        The last column of ``y_true`` is each row's weight (``sample_weight``):
+        each task's loss is the weighted mean over its labelled rows.
 
     Examples
     --------
@@ -209,18 +212,22 @@ class MaskedLoss(nn.Module):
     4.0
     >>> float(MaskedLoss(kind="l1")(torch.tensor([[1.0]]), torch.tensor([[3.0]])))
     2.0
+    >>> weighted = MaskedLoss(weighted=True)   # rows weighted 3 and 1
+    >>> float(weighted(torch.tensor([[0.0], [0.0]]), torch.tensor([[1.0, 3.0], [3.0, 1.0]])))
+    3.0
     """
 
     _PLAIN = {"mse": nn.functional.mse_loss, "l1": nn.functional.l1_loss,
               "huber": nn.functional.huber_loss}
 
-    def __init__(self, tasks=None, task_weights=None, masked=False, kind="mse"):
+    def __init__(self, tasks=None, task_weights=None, masked=False, kind="mse", weighted=False):
         super().__init__()
         self.tasks = tasks
         self.task_weights = None if task_weights is None else torch.as_tensor(
             task_weights, dtype=torch.float32)
         self.masked = masked
         self.kind = kind
+        self.weighted = weighted
 
     def _elementwise(self, diff):
         if self.kind == "mse":
@@ -233,11 +240,20 @@ class MaskedLoss(nn.Module):
     def forward(self, y_pred, y_true):
         if self.tasks is not None:
             y_pred = y_pred[:, self.tasks]
+        row_weights = None
+        if self.weighted:
+            y_true, row_weights = y_true[:, :-1], y_true[:, -1:]
         if y_pred.shape != y_true.shape:
             raise ValueError(
                 f"Prediction shape {tuple(y_pred.shape)} does not match target "
                 f"shape {tuple(y_true.shape)}."
             )
+        if row_weights is not None:
+            observed = ~torch.isnan(y_true)
+            diff = torch.where(observed, y_pred - torch.nan_to_num(y_true), 0.0)
+            mass = (row_weights * observed).sum(dim=0)
+            per_task = (self._elementwise(diff) * row_weights).sum(dim=0) / mass.clamp(min=1e-12)
+            return self._over_tasks(per_task, mass > 0)
         if not self.masked:
             if self.task_weights is None:
                 # equal weights: the mean over tasks of per-task means is the plain loss
@@ -249,8 +265,11 @@ class MaskedLoss(nn.Module):
         diff = torch.where(observed, y_pred - torch.nan_to_num(y_true), 0.0)
         counts = observed.sum(dim=0)
         per_task = self._elementwise(diff).sum(dim=0) / counts.clamp(min=1)
+        return self._over_tasks(per_task, counts > 0)
+
+    def _over_tasks(self, per_task, present):
         weights = (torch.ones_like(per_task) if self.task_weights is None
                    else self.task_weights.to(per_task.device))
         # A task absent from the batch must not dilute the others.
-        weights = weights * (counts > 0)
+        weights = weights * present
         return (weights * per_task).sum() / weights.sum().clamp(min=1e-12)

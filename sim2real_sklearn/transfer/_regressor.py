@@ -21,6 +21,7 @@ from .._validation import (
     TorchModuleClass,
     check_device,
     check_groups,
+    check_sample_weight,
     check_source,
     check_target,
 )
@@ -233,7 +234,8 @@ default="constant", "cosine"
     (2,)
     """
 
-    __metadata_request__fit = {"X_source": True, "y_source": True, "groups": True}
+    __metadata_request__fit = {"X_source": True, "y_source": True, "groups": True,
+                               "sample_weight": True, "source_sample_weight": True}
     # pipeline.predict(X, return_std=True) reaches an ensemble with metadata routing on too
     __metadata_request__predict = {"return_std": True}
 
@@ -387,7 +389,8 @@ default="constant", "cosine"
 
     # -- fitting --
 
-    def fit(self, X, y, *, X_source=None, y_source=None, groups=None):
+    def fit(self, X, y, *, X_source=None, y_source=None, groups=None, sample_weight=None,
+            source_sample_weight=None):
         """Pretrain on the source (if given), then train on the target.
 
         Parameters
@@ -407,6 +410,18 @@ default="constant", "cosine"
             ``strategy="auto"``: its inner validation then holds out whole
             groups (``GroupKFold``), so rows of one material never sit on both
             sides. Requested through metadata routing like the source.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weight of each target row in the loss of the training on the target
+            (and in the validation error of ``"auto"``), e.g. the inverse
+            variance of a measurement. Non-negative.
+        source_sample_weight : array-like of shape (n_source,) or 1-tuple, default=None
+            Weight of each source row in the pretraining (or in the joint
+            ``"multitask"`` training), e.g. to down-weight a cheaper fidelity.
+            A 1-tuple protects it from cross-validation slicing, as ``X_source``.
+
+        Both are requested through metadata routing by default, as the
+        source is: ``pipeline.fit(X, y, sample_weight=w)`` and
+        ``GridSearchCV(...).fit(X, y, sample_weight=w)`` reach the regressor.
 
         Returns
         -------
@@ -418,22 +433,24 @@ default="constant", "cosine"
         before = dict(vars(self))
         try:
             with torch_threads(self.n_threads):
-                return self._fit(X, y, X_source, y_source, groups)
+                return self._fit(X, y, X_source, y_source, groups, sample_weight,
+                                 source_sample_weight)
         except BaseException:
             vars(self).clear()
             vars(self).update(before)
             raise
 
-    def _fit(self, X, y, X_source, y_source, groups):
+    def _fit(self, X, y, X_source, y_source, groups, sample_weight, source_sample_weight):
         for name in [k for k in vars(self) if k.endswith("_") and not k.startswith("_")]:
             delattr(self, name)  # a model fitted before (an ensemble, say) leaves nothing behind
         X, y, X_source, y_source = self._check_fit_data(X, y, X_source, y_source)
         groups = check_groups(groups, X.shape[0])
+        weights = row_weights(sample_weight, source_sample_weight, X, X_source)
         if self.n_estimators > 1:
-            return fit_ensemble(self, X, y, X_source, y_source, groups)
+            return fit_ensemble(self, X, y, X_source, y_source, groups, weights)
         if self.strategy == "auto":
-            return fit_auto(self, X, y, X_source, y_source, groups)
-        return self._train(X, y, X_source, y_source)
+            return fit_auto(self, X, y, X_source, y_source, groups, weights=weights)
+        return self._train(X, y, X_source, y_source, weights=weights)
 
     def _check_fit_data(self, X, y, X_source, y_source, warn_sliced=True):
         """The checked training arrays; sets ``n_features_in_`` and ``sparse_input_``.
@@ -471,28 +488,31 @@ default="constant", "cosine"
         """The pretraining's seed and the training's, both from random_state."""
         return check_random_state(self.random_state).randint(0, 2**31 - 1, size=2)
 
-    def _train(self, X, y, X_source, y_source, pretraining=None):
+    def _train(self, X, y, X_source, y_source, pretraining=None, weights=None):
         """Fit checked arrays with the fixed strategy; ``pretraining`` reuses a pretraining done."""
-        plan = self._training_plan(X, y, X_source, y_source, pretraining)
+        plan = self._training_plan(X, y, X_source, y_source, pretraining, weights)
         with _seeded(plan.seed):
             self.net_, self.finetune_history_ = _train_phase(
                 plan.network, self._inputs(plan.X, plan.device), _tensor(plan.Y, plan.device),
                 tasks=plan.tasks, task_weights=plan.task_weights, settings=plan.settings,
                 seed=plan.seed, device=plan.device, verbose=self.verbose, phase=plan.phase,
                 lr_param=plan.lr_param, callbacks=self._callbacks("finetune"),
+                weighted=plan.weighted,
             )
         self._log(f"trained on {plan.X.shape[0]} rows ({self.strategy_}),"
                   f" final loss {self.finetune_history_[-1]['train_loss']:.4g}")
         return self
 
-    def _training_plan(self, X, y, X_source, y_source, pretraining=None):
+    def _training_plan(self, X, y, X_source, y_source, pretraining=None, weights=None):
         """What the training on the target is: its network, rows, targets and settings.
 
         Sets the fitted attributes known before training (scalings, source
         counts, the pretraining's history). ``strategy="auto"`` stacks the
         plans of its candidates; a fixed strategy trains its plan with
-        ``_train_phase``.
+        ``_train_phase``. ``weights`` (:class:`RowWeights`) weigh the rows'
+        losses: they become the last column of the plan's ``Y``.
         """
+        weights = weights or RowWeights()
         pretrain_seed, train_seed = self._seeds()
         device = check_device(self.device)
         self.strategy_ = self.strategy if X_source is not None else "none"
@@ -502,9 +522,15 @@ default="constant", "cosine"
         self.pretrain_from_cache_ = False
         n_tasks = self.n_source_tasks_ + 1
         network, X_train, Y_train = self._prepare_training(
-            X, y, X_source, y_source, n_tasks, pretrain_seed, train_seed, device, pretraining)
+            X, y, X_source, y_source, n_tasks, pretrain_seed, train_seed, device, pretraining,
+            weights.source)
         joint = self.strategy == "multitask" and X_source is not None
+        row_weight = weights.of_training(joint, X.shape[0],
+                                         None if X_source is None else X_source.shape[0])
+        if row_weight is not None:
+            Y_train = np.hstack([Y_train, row_weight[:, None]])
         return TrainingPlan(
+            weighted=row_weight is not None,
             network=network, X=X_train, Y=Y_train, seed=int(train_seed), device=device,
             tasks=slice(0, n_tasks) if joint else slice(n_tasks - 1, n_tasks),
             task_weights=[float(self.source_weight)] * (n_tasks - 1) + [1.0] if joint else None,
@@ -516,7 +542,7 @@ default="constant", "cosine"
         )
 
     def _prepare_training(self, X, y, X_source, y_source, n_tasks, pretrain_seed, train_seed,
-                          device, pretraining=None):
+                          device, pretraining=None, source_weight=None):
         """The network to train on the target and its rows, per strategy.
 
         No source: a fresh network on the target. ``"multitask"``: a fresh
@@ -539,7 +565,8 @@ default="constant", "cosine"
                        if scipy.sparse.issparse(X) else np.vstack([X_source, X]))
             return self._seeded_network(n_tasks, train_seed), stacked, Y_train
         if pretraining is None:
-            pretraining = self._pretraining(X_source, y_source, n_tasks, pretrain_seed, device)
+            pretraining = self._pretraining(X_source, y_source, n_tasks, pretrain_seed, device,
+                                            source_weight)
         network, (source_mean, source_scale) = self._pretrained_network(
             pretraining, n_tasks, pretrain_seed)
         if self.reuse_source_head and self.n_source_tasks_ == 1:
@@ -695,7 +722,7 @@ default="constant", "cosine"
         with _seeded(seed):
             return _build_network(self._body_spec(n_tasks))
 
-    def _pretraining(self, X_source, y_source, n_tasks, seed, device):
+    def _pretraining(self, X_source, y_source, n_tasks, seed, device, source_weight=None):
         """The pretrained weights, from ``memory`` when cached; sets ``pretrain_from_cache_``."""
         spec = self._body_spec(n_tasks)
         memory = check_memory(self.memory)
@@ -703,7 +730,8 @@ default="constant", "cosine"
         settings, callbacks = self._settings("pretrain"), self._callbacks("pretrain")
         if callbacks:  # a scheduler changes the pretraining: the callbacks' settings key it too
             settings = {**settings, "callbacks": [repr(c) for c in callbacks]}
-        args = (spec, X_source, y_source, settings, int(seed), device, self.verbose, callbacks)
+        args = (spec, X_source, y_source, settings, int(seed), device, self.verbose, callbacks,
+                source_weight)
         if memory.location is not None:
             self.pretrain_from_cache_ = pretrain.check_call_in_cache(*args)
         return pretrain(*args)
@@ -748,10 +776,43 @@ class TrainingPlan:
     settings: dict
     phase: str
     lr_param: str
+    weighted: bool = False
+
+
+@dataclass(frozen=True)
+class RowWeights:
+    """The row weights of a fit, checked arrays or None (every row weighs 1).
+
+    ``target`` is ``sample_weight``, ``source`` is ``source_sample_weight``.
+    """
+
+    target: object = None
+    source: object = None
+
+    def of_rows(self, rows):
+        """The weights of a subset of the target rows (a fold)."""
+        return RowWeights(None if self.target is None else self.target[rows], self.source)
+
+    def of_training(self, joint, n_target, n_source):
+        """One weight per row of the training on the target (source rows first when joint)."""
+        if joint and (self.target is not None or self.source is not None):
+            return np.concatenate([np.ones(n_source) if self.source is None else self.source,
+                                   np.ones(n_target) if self.target is None else self.target])
+        return self.target
+
+
+def row_weights(sample_weight, source_sample_weight, X, X_source):
+    """The checked :class:`RowWeights` of a fit."""
+    target = check_sample_weight(sample_weight, X.shape[0])
+    if source_sample_weight is not None and X_source is None:
+        raise ValueError("source_sample_weight was given without a source (X_source, y_source).")
+    source = None if X_source is None else check_sample_weight(
+        source_sample_weight, X_source.shape[0], "source_sample_weight", "X_source")
+    return RowWeights(target, source)
 
 
 def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose=0,
-                  callbacks=()):
+                  callbacks=(), sample_weight=None):
     """Pretrain a network on the source; return its weights, history and source scaling.
 
     A module-level function of plain data, so that ``joblib.Memory`` can key
@@ -759,6 +820,8 @@ def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose
     """
     source_mean, source_scale = _scaling(y_source)
     Y = (y_source - source_mean) / source_scale
+    if sample_weight is not None:  # the rows' weights ride along as the last column
+        Y = np.hstack([Y, np.asarray(sample_weight, dtype=float)[:, None]])
     with _seeded(seed):
         network = _build_network(body_spec)
         inputs = (torch.as_tensor(pack_rows(X_source), device=device) if settings.get("sparse")
@@ -768,6 +831,7 @@ def pretrain_body(body_spec, X_source, y_source, settings, seed, device, verbose
             tasks=slice(0, body_spec["n_tasks"] - 1), settings=settings,
             seed=seed, device=device, verbose=verbose,
             phase="pretraining", lr_param="pretrain_lr", callbacks=callbacks,
+            weighted=sample_weight is not None,
         )
     if verbose:
         print(f"[Sim2RealRegressor] pretrained on {X_source.shape[0]} source rows, "
@@ -783,9 +847,16 @@ def _build_network(spec):
 
 
 def _scaling(Y):
-    """Column means and standard deviations, a constant column scaled by 1."""
-    mean = Y.mean(axis=0)
-    scale = Y.std(axis=0)
+    """Column means and standard deviations over the known values (NaN: unknown).
+
+    A constant column is scaled by 1; a column with no known value (a subset
+    of partially labelled rows) by mean 0 and scale 1.
+    """
+    known = ~np.isnan(Y)
+    counts = known.sum(axis=0)
+    filled = np.where(known, Y, 0.0)
+    mean = filled.sum(axis=0) / np.maximum(counts, 1)
+    scale = np.sqrt((np.where(known, Y - mean, 0.0) ** 2).sum(axis=0) / np.maximum(counts, 1))
     scale[scale < 1e-12] = 1.0
     return mean, scale
 

@@ -98,13 +98,15 @@ def inner_splits(regressor, n_rows, groups):
         np.zeros(n_rows), groups=groups))
 
 
-def fit_auto(regressor, X, y, X_source, y_source, groups, pretraining=None):
+def fit_auto(regressor, X, y, X_source, y_source, groups, pretraining=None, weights=None):
     """Fit ``regressor`` (strategy ``"auto"``) on checked arrays: select, then refit.
 
-    ``pretraining`` reuses a pretraining already done (a study's batched trials).
+    ``pretraining`` reuses a pretraining already done (a study's batched
+    trials); ``weights`` are the fit's ``RowWeights`` (the validation error is
+    then the weighted mean absolute error).
     """
     if X_source is None:  # nothing to choose without a source
-        regressor._train(X, y, None, None)
+        regressor._train(X, y, None, None, weights=weights)
         regressor.selection_ = None
         return regressor
     # One seed for the whole selection, even without random_state: every
@@ -114,17 +116,19 @@ def fit_auto(regressor, X, y, X_source, y_source, groups, pretraining=None):
     pretrain_seed, _ = base._seeds()
     if pretraining is None:
         pretraining = base._pretraining(X_source, y_source, y_source.shape[1] + 1, pretrain_seed,
-                                        check_device(base.device))
+                                        check_device(base.device),
+                                        None if weights is None else weights.source)
     from_cache = getattr(base, "pretrain_from_cache_", False)
     candidates = candidates_of(regressor)
     folds = inner_splits(base, X.shape[0], groups)
     errors, variants = _validation_errors(base, candidates, folds, X, y, X_source, y_source,
-                                          pretraining)
+                                          pretraining, weights)
     table = _selection_table(errors, reference=candidates[0][0])
     best = _choose(table, reference=candidates[0][0])
     strategy, params = variants[best]
     final = _candidate(base, params, keep_callbacks=True)
-    final._train(X, y, *_source(strategy, X_source, y_source), pretraining=pretraining)
+    final._train(X, y, *_source(strategy, X_source, y_source), pretraining=pretraining,
+                 weights=_weights_for(strategy, weights))
     fitted = {k: v for k, v in vars(final).items() if k.endswith("_") and not k.startswith("_")}
     vars(regressor).update(fitted)
     regressor.strategy_ = strategy
@@ -168,7 +172,8 @@ def _choose(table, reference):
     return min(better, key=lambda name: table[name]["mean_mae"])
 
 
-def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretraining):
+def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretraining,
+                       weights=None):
     """Each candidate's (and length variant's) mean absolute error on each fold's validation rows.
 
     Candidates whose trainings can share a stack (same network, rows and
@@ -184,23 +189,30 @@ def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretra
         for k, (train, valid) in enumerate(folds):
             model = _candidate(base, params)
             source = _source(variants[name][0], X_source, y_source)
+            fold_weights = None if weights is None else _weights_for(
+                variants[name][0], weights).of_rows(train)
             if (params or {}).get("strategy") == "multitask" or not _stackable(model):
-                model._train(X[train], y[train], *source, pretraining=pretraining)
-                errors[name][k] = _mae(model.predict(X[valid]), y[valid])
+                model._train(X[train], y[train], *source, pretraining=pretraining,
+                             weights=fold_weights)
+                errors[name][k] = _mae(model.predict(X[valid]), y[valid],
+                                       _target_weights(weights, valid))
                 continue
-            plan = model._training_plan(X[train], y[train], *source, pretraining=pretraining)
+            plan = model._training_plan(X[train], y[train], *source, pretraining=pretraining,
+                                        weights=fold_weights)
             key, recipe, member = _as_member(plan, train, X.shape[0], n_tasks)
             stacks.setdefault(key, (recipe, []))[1].append((name, params, k, model, member))
     device = check_device(base.device)
     X_all = base._inputs(X, device)
     sparse = bool(base.sparse_input_)
-    for recipe, entries in stacks.values():
+    for key, (recipe, entries) in stacks.items():
+        weighted = key[-1]  # the members' targets end with their rows' weights
         lengths = _length_variants(recipe)
         members = [entry[-1] for entry in entries]
         states, _, snapshots = train_stacked(
             members, X_all, members[0].targets, recipe, activation=base.activation,
             dropout=base.dropout, tasks=slice(n_tasks - 1, n_tasks), device=device,
-            snapshot_epochs=lengths or (recipe.epochs,), sparse=sparse)
+            snapshot_epochs=lengths or (recipe.epochs,), sparse=sparse,
+            weighted=weighted)
         snapshots[recipe.epochs] = states
         width = max(len(folds[k][1]) for _, _, k, _, _ in entries)
         rows = torch.stack([torch.as_tensor(np.resize(folds[k][1], width))
@@ -216,7 +228,7 @@ def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretra
                 valid = folds[k][1]
                 predicted = output[:len(valid), -1].cpu().numpy().astype(np.float64)
                 errors[variant][k] = _mae(predicted * model.target_scale_ + model.target_mean_,
-                                          y[valid])
+                                          y[valid], _target_weights(weights, valid))
     return errors, variants
 
 
@@ -256,7 +268,7 @@ def _as_member(plan, train, n_rows, n_tasks):
                     frozen=frozen, targets=_targets_on(train, plan.Y, n_rows))
     # A frozen body cannot share a stack with weight decay (Adam would move it).
     architecture = tuple((name, tuple(v.shape)) for name, v in state.items())
-    key = (recipe, frozen and recipe.weight_decay > 0, architecture)
+    key = (recipe, frozen and recipe.weight_decay > 0, architecture, plan.weighted)
     return key, recipe, member
 
 
@@ -271,8 +283,19 @@ def _stackable(model):
     return model.module is None and not model.batch_norm and not model.early_stopping
 
 
-def _mae(predicted, y):
-    return float(np.mean(np.abs(predicted - y)))
+def _mae(predicted, y, weights=None):
+    return float(np.average(np.abs(predicted - y), weights=weights))
+
+
+def _target_weights(weights, rows):
+    return None if weights is None or weights.target is None else weights.target[rows]
+
+
+def _weights_for(strategy, weights):
+    """The weights of a candidate: direct learning has no source rows to weigh."""
+    if weights is None or strategy != "none":
+        return weights
+    return type(weights)(weights.target, None)
 
 
 def _seeded_template(regressor):

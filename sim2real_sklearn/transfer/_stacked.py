@@ -270,11 +270,15 @@ class _MemberAdam:
             stack.touched = None
 
 
-def _member_loss(pred, target, row_mask, kind, task_weights):
+def _member_loss(pred, target, row_mask, kind, task_weights, weighted=False):
     """Each member's loss, shaped (members,): MaskedLoss's per-task means, weighted over tasks.
 
-    ``row_mask`` (members, rows) is 0 on padding rows; NaN targets are missing labels.
+    ``row_mask`` (members, rows) is 0 on padding rows; NaN targets are missing
+    labels; with ``weighted`` the last column of ``target`` is each row's weight.
     """
+    row_weights = None
+    if weighted:
+        target, row_weights = target[..., :-1], target[..., -1:]
     observed = ~torch.isnan(target)
     if row_mask is not None:
         observed &= row_mask[..., None] > 0
@@ -286,8 +290,12 @@ def _member_loss(pred, target, row_mask, kind, task_weights):
     else:
         absolute = diff.abs()
         err = torch.where(absolute < 1.0, 0.5 * diff * diff, absolute - 0.5)
-    counts = observed.sum(dim=1)  # (members, tasks)
-    per_task = err.sum(dim=1) / counts.clamp(min=1)
+    if row_weights is not None:
+        counts = (observed * row_weights).sum(dim=1)  # (members, tasks): the weight mass
+        per_task = (err * row_weights).sum(dim=1) / counts.clamp(min=1e-12)
+    else:
+        counts = observed.sum(dim=1)  # (members, tasks)
+        per_task = err.sum(dim=1) / counts.clamp(min=1)
     weights = (torch.ones_like(per_task) if task_weights is None
                else task_weights.expand_as(per_task))
     weights = weights * (counts > 0)
@@ -310,7 +318,8 @@ def _schedule_factor(schedule, epoch, step, steps_per_epoch, epochs):
 
 
 def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, tasks,
-                  task_weights=None, device="cpu", snapshot_epochs=(), sparse=False):
+                  task_weights=None, device="cpu", snapshot_epochs=(), sparse=False,
+                  weighted=False):
     """Train every member on its rows with ``recipe``; return their final states and histories.
 
     Parameters
@@ -338,6 +347,8 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
         same trajectory, read at several lengths of training.
     sparse : bool, default=False
         ``X`` holds packed sparse rows (:mod:`._sparse`).
+    weighted : bool, default=False
+        The last column of the targets is each row's weight (``sample_weight``).
 
     Returns
     -------
@@ -376,7 +387,7 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
                 p.grad = None
             inputs = X[member_index, index] if own_inputs else X[index]
             pred = stack.forward(inputs, frozen_tensor, mask, train_first=True)[..., tasks]
-            loss = _losses(pred, Ys[member_index, index], mask, kinds, weights)
+            loss = _losses(pred, Ys[member_index, index], mask, kinds, weights, weighted)
             loss.sum().backward()
             optimizer.step(stack, active, frozen, factors)
             total += loss.detach() * counts
@@ -387,7 +398,7 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
                 f"members {diverged} of the stack diverged at epoch {epoch + 1} (loss "
                 f"{train_loss[diverged[0]]}); train them alone to see which setting to change.")
         valid_loss = _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device,
-                                   own_inputs)
+                                   own_inputs, weighted)
         for m in range(M):
             if stopped[m]:
                 continue
@@ -467,16 +478,17 @@ def _padded(tensors, device):
     return out.to(device)
 
 
-def _losses(pred, target, row_mask, kinds, weights):
+def _losses(pred, target, row_mask, kinds, weights, weighted=False):
     """Each member's loss with its own kind."""
     if len(set(kinds)) == 1:
-        return _member_loss(pred, target, row_mask, kinds[0], weights)
-    by_kind = {kind: _member_loss(pred, target, row_mask, kind, weights) for kind in set(kinds)}
+        return _member_loss(pred, target, row_mask, kinds[0], weights, weighted)
+    by_kind = {kind: _member_loss(pred, target, row_mask, kind, weights, weighted)
+               for kind in set(kinds)}
     return torch.stack([by_kind[kind][m] for m, kind in enumerate(kinds)])
 
 
 @torch.no_grad()
-def _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device, own_inputs):
+def _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device, own_inputs, weighted):
     if all(m.valid_rows is None for m in members):
         return None
     width = max(len(m.valid_rows) for m in members if m.valid_rows is not None)
@@ -492,7 +504,7 @@ def _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device, own_inpu
     pred = stack.forward(X[member_index, index] if own_inputs else X[index], row_mask=mask.to(
         device))[..., tasks]
     target = Ys[torch.arange(len(members), device=device)[:, None], index]
-    return _losses(pred, target, mask.to(device), kinds, weights).cpu().numpy()
+    return _losses(pred, target, mask.to(device), kinds, weights, weighted).cpu().numpy()
 
 
 @torch.no_grad()

@@ -289,16 +289,18 @@ def _named_callback(item):
 
 
 def _train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, device, verbose=0,
-                phase="training", lr_param="lr", callbacks=()):
+                phase="training", lr_param="lr", callbacks=(), weighted=False):
     """Train the outputs ``tasks`` of ``network`` on ``X, Y`` (tensors) for one phase.
 
-    ``Y`` has one column per trained task; NaN marks a missing label.
+    ``Y`` has one column per trained task; NaN marks a missing label; with
+    ``weighted`` a last column holds each row's weight.
     Returns the fitted skorch net and its per-epoch history as a list of dicts.
     ``phase`` and ``lr_param`` (the user's name of the learning rate) word the
     :class:`TrainingDivergedError` raised when an epoch's loss is not finite.
     """
     criterion = MaskedLoss(tasks=tasks, task_weights=task_weights,
-                           masked=bool(torch.isnan(Y).any()), kind=settings.get("loss", "mse"))
+                           masked=bool(torch.isnan(Y).any()), kind=settings.get("loss", "mse"),
+                           weighted=weighted)
     validation = None
     if settings["early_stopping"]:
         X, Y, validation = _split_validation(X, Y, settings["validation_fraction"], seed)
