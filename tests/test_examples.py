@@ -25,6 +25,8 @@ EXAMPLES = REPOSITORY / "examples"
 NEEDS = {
     "02_flory_huggins_chi.py": ("chi_experimental.csv", "chi_cosmo_rs.csv"),
     "03_refractive_index.py": ("radonpy_PI1070.csv", "polymer_refractive_index_exp.csv"),
+    "06_ffkm_descriptor.py": ("radonpy_PI1070.csv", "polymer_refractive_index_exp.csv",
+                              "chi_experimental.csv", "chi_cosmo_rs.csv"),
 }
 
 # Files each example writes in its --out folder.
@@ -38,6 +40,11 @@ EXPECTED_FILES = {
     "03_refractive_index.py": ["scaling_curve.png", "report.json", "scores.csv", "summary.json"],
     "04_grid_search.py": ["grid_search_summary.json"],
     "05_dask_cluster.py": ["dask_summary.json"],
+    "06_ffkm_descriptor.py": [
+        "summary.json", "refractive_index_scores.csv", "chi_scores.csv",
+        "ffkm_vs_morgan_refractive_index.png", "ffkm_vs_morgan_refractive_index_unscaled.png",
+        "ffkm_vs_morgan_chi.png",
+    ],
 }
 
 
@@ -77,6 +84,8 @@ def test_every_example_on_public_data_skips_without_it():
 def test_example_runs_in_quick_mode(name, tmp_path):
     if name == "05_dask_cluster.py" and importlib.util.find_spec("distributed") is None:
         pytest.skip("needs the 'dask' extra (distributed)")
+    if name == "06_ffkm_descriptor.py" and importlib.util.find_spec("radonpy") is None:
+        pytest.skip("needs the 'radonpy' extra")
     stdout, out = run_example(name, tmp_path)
     missing = [f for f in EXPECTED_FILES[name] if not (out / f).is_file()]
     assert not missing, f"{name} did not write {missing}; it printed:\n{stdout[-2000:]}"
@@ -114,8 +123,27 @@ def check_dask(stdout, out):
     assert "identical scores: True" in stdout
 
 
+def check_ffkm(stdout, out):
+    summary = json.loads((out / "summary.json").read_text())
+    for study, variants in (("refractive_index", {"ffkm", "morgan", "ffkm_unscaled",
+                                                  "morgan_unscaled"}),
+                            ("chi", {"ffkm", "morgan"})):
+        table = summary[study]["representations"]
+        assert set(table) == variants
+        for row in table.values():
+            assert len(row["mean_mae"]) == len(row["source_sizes"])
+            assert np.all(np.isfinite(row["mean_mae"] + [row["baseline_mae"]]))
+        # Paired: every size and the direct baseline compared on the same trials.
+        for rows in summary[study]["paired"].values():
+            assert "direct_learning" in rows
+            assert all(r["interval_90"][0] <= r["mean_diff"] <= r["interval_90"][1]
+                       for r in rows.values())
+    assert summary["chi"]["inputs"] == {"ffkm": 381, "morgan": 1025}
+
+
 CHECKS = {
     "02_flory_huggins_chi.py": check_chi,
     "04_grid_search.py": check_grid_search,
     "05_dask_cluster.py": check_dask,
+    "06_ffkm_descriptor.py": check_ffkm,
 }
