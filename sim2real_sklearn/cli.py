@@ -121,7 +121,10 @@ def _add_study_options(parser, trials, n_jobs=1):
                         help=f"parallel trials, -1 for all cores (default {n_jobs}); the numbers "
                              "do not depend on it")
     parser.add_argument("--strategy", default="finetune",
-                        choices=("finetune", "freeze", "multitask"))
+                        choices=("finetune", "freeze", "multitask", "auto"),
+                        help="how the source is used (default finetune, as Sim2RealRegressor); "
+                             "auto picks per fit by an inner validation on the training rows "
+                             "among these and direct learning (2-4x slower)")
     parser.add_argument("--hidden", default="256,128", help="hidden layer sizes (default 256,128)")
     parser.add_argument("--pretrain-epochs", type=int, default=100)
     parser.add_argument("--finetune-epochs", type=int, default=60)
@@ -504,7 +507,10 @@ def _run_study(args, X_sim, y_sim, X_exp, y_exp, *, sizes, title, extra, **group
         raise InputError(str(error)) from None
     elapsed = time.perf_counter() - start
     report = write_report(result, args.out, title=title,
-                          extra={**extra, "seconds": round(elapsed, 1),
+                          extra={**extra, "strategy": args.strategy,
+                                 "hidden_layer_sizes": list(hidden),
+                                 "epochs": [args.pretrain_epochs, args.finetune_epochs],
+                                 "seconds": round(elapsed, 1),
                                  "command": " ".join(sys.argv)},
                           extrapolation_limit=args.extrapolation_limit,
                           advice_fits=args.advice_fits, source_rows=len(X_sim))

@@ -195,6 +195,26 @@ def test_placeholders_read_ce_and_th_ends_as_connection_points(tmp_path):
                                   starred["error"])
 
 
+def test_strategy_auto_runs_and_is_recorded(tmp_path):
+    sim, exp = write_polymers(tmp_path)
+    assert curve(tmp_path, sim, exp, "--strategy", "auto") == 0
+    report = json.loads((tmp_path / "out" / "report.json").read_text())
+    study = report["study"]
+    assert study["strategy"] == "auto"
+    # what auto chose in each trial, counted at the largest size
+    counts = report["strategies"]["at_largest_size"]["counts"]
+    assert sum(counts.values()) == 2 and set(counts) <= {"finetune", "freeze", "none"}
+    assert study["epochs"] == [int(FAST[FAST.index("--pretrain-epochs") + 1]),
+                               int(FAST[FAST.index("--finetune-epochs") + 1])]
+
+
+def test_unknown_strategy_is_refused_with_the_choices(tmp_path, capsys):
+    sim, exp = write_polymers(tmp_path)
+    with pytest.raises(SystemExit):
+        curve(tmp_path, sim, exp, "--strategy", "best")
+    assert "choose from" in capsys.readouterr().err
+
+
 def test_ring_and_fingerprint_options_reach_the_featurizer(tmp_path):
     sim, exp = write_polymers(tmp_path)
     assert curve(tmp_path, sim, exp, "--connection-points", "cyclic", "--n-repeat-units", "4",

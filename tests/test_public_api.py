@@ -91,6 +91,21 @@ def test_no_import_runs_back_up_to_a_package_init(path):
         assert target not in ancestors, f"{path.relative_to(PACKAGE_DIR)} imports from {target}"
 
 
+def test_the_readme_blocks_marked_tested_run(tmp_path, monkeypatch):
+    # Short examples a user copies: they must run as written, not only import.
+    readme = (PACKAGE_DIR.parent / "README.md").read_text()
+    blocks = re.findall(r"<!-- tested -->\n```python\n(.*?)```", readme, flags=re.S)
+    assert blocks
+    monkeypatch.chdir(tmp_path)
+    for block in blocks:
+        namespace = {}
+        exec(compile(block, "README.md", "exec"), namespace)
+    # The names the text promises are what the block computed.
+    assert namespace["mean"].shape == namespace["std"].shape == (5,)
+    assert (namespace["std"] > 0).all()
+    assert namespace["result"].scores.shape == (2, 4)
+
+
 def test_every_import_in_the_readme_works():
     # The README's examples are what users copy: their import paths must keep working.
     readme = (PACKAGE_DIR.parent / "README.md").read_text()
