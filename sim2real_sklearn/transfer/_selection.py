@@ -121,14 +121,23 @@ def fit_auto(regressor, X, y, X_source, y_source, groups, pretraining=None, weig
     from_cache = getattr(base, "pretrain_from_cache_", False)
     candidates = candidates_of(regressor)
     folds = inner_splits(base, X.shape[0], groups)
-    errors, variants = _validation_errors(base, candidates, folds, X, y, X_source, y_source,
-                                          pretraining, weights)
+    # Without callbacks (which must run in the final training), every stackable
+    # candidate is also refitted on all rows in the validation's stack: the
+    # chosen one's network is then read from it instead of trained again.
+    errors, variants, refits = _validation_errors(base, candidates, folds, X, y, X_source,
+                                                  y_source, pretraining, weights,
+                                                  refit=not base.callbacks)
     table = _selection_table(errors, reference=candidates[0][0])
     best = _choose(table, reference=candidates[0][0])
     strategy, params = variants[best]
     final = _candidate(base, params, keep_callbacks=True)
-    final._train(X, y, *_source(strategy, X_source, y_source), pretraining=pretraining,
-                 weights=_weights_for(strategy, weights))
+    source = _source(strategy, X_source, y_source)
+    if best in refits:
+        _install(final, refits[best], X, y, source, pretraining,
+                 _weights_for(strategy, weights))
+    else:
+        final._train(X, y, *source, pretraining=pretraining,
+                     weights=_weights_for(strategy, weights))
     fitted = {k: v for k, v in vars(final).items() if k.endswith("_") and not k.startswith("_")}
     vars(regressor).update(fitted)
     regressor.strategy_ = strategy
@@ -173,20 +182,26 @@ def _choose(table, reference):
 
 
 def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretraining,
-                       weights=None):
+                       weights=None, refit=False):
     """Each candidate's (and length variant's) mean absolute error on each fold's validation rows.
 
     Candidates whose trainings can share a stack (same network, rows and
     optimiser settings) train together; the others (multitask, a body with
     BatchNorm or of your own) one fold at a time. Returns the errors by
-    variant name and, by variant name, its strategy and regressor parameters.
+    variant name; by variant name, its strategy and regressor parameters;
+    and with ``refit``, by variant name, the stacked candidates' trainings on
+    all rows: ``(state, history)``.
     """
-    errors, variants, stacks = {}, {}, {}
+    errors, variants, stacks, refits = {}, {}, {}, {}
     n_tasks = y_source.shape[1] + 1
+    all_rows = (np.arange(X.shape[0]), None)
     for name, params in candidates:
         errors[name] = [np.nan] * len(folds)
         variants[name] = ("none" if params is None else params["strategy"], params)
-        for k, (train, valid) in enumerate(folds):
+        stackable = ((params or {}).get("strategy") != "multitask"
+                     and _stackable(_candidate(base, params)))
+        for k, (train, valid) in enumerate(folds + ([all_rows] if refit and stackable else [])):
+            k = None if valid is None else k  # None: the refit on all rows
             model = _candidate(base, params)
             source = _source(variants[name][0], X_source, y_source)
             fold_weights = None if weights is None else _weights_for(
@@ -208,28 +223,52 @@ def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretra
         weighted = key[-1]  # the members' targets end with their rows' weights
         lengths = _length_variants(recipe)
         members = [entry[-1] for entry in entries]
-        states, _, snapshots = train_stacked(
+        states, histories, snapshots = train_stacked(
             members, X_all, members[0].targets, recipe, activation=base.activation,
             dropout=base.dropout, tasks=slice(n_tasks - 1, n_tasks), device=device,
             snapshot_epochs=lengths or (recipe.epochs,), sparse=sparse,
             weighted=weighted)
         snapshots[recipe.epochs] = states
-        width = max(len(folds[k][1]) for _, _, k, _, _ in entries)
+        scored = [(k if k is not None else 0) for _, _, k, _, _ in entries]
+        width = max(len(folds[k][1]) for k in scored)
         rows = torch.stack([torch.as_tensor(np.resize(folds[k][1], width))
-                            for _, _, k, _, _ in entries]).to(device)
+                            for k in scored]).to(device)
         for epochs, at_epochs in snapshots.items():
             outputs = predict_stacked(at_epochs, X_all[rows], base.activation, device, sparse)
-            for (name, params, k, model, _), output in zip(entries, outputs):
+            for i, ((name, params, k, model, _), output) in enumerate(zip(entries, outputs)):
                 variant = name if epochs == recipe.epochs else f"{name}, {epochs} epochs"
                 if variant not in errors:
                     errors[variant] = [np.nan] * len(folds)
                     variants[variant] = (variants[name][0],
                                          {**(params or {}), "finetune_epochs": epochs})
+                if k is None:
+                    refits[variant] = (at_epochs[i], histories[i][:epochs])
+                    continue
                 valid = folds[k][1]
                 predicted = output[:len(valid), -1].cpu().numpy().astype(np.float64)
                 errors[variant][k] = _mae(predicted * model.target_scale_ + model.target_mean_,
                                           y[valid], _target_weights(weights, valid))
-    return errors, variants
+    return errors, variants, refits
+
+
+def _install(model, refit, X, y, source, pretraining, weights):
+    """Fit ``model`` with a training already done in the stack: ``refit`` = (state, history).
+
+    Its plan sets every fitted attribute as ``_train`` would (scalings, the
+    pretraining's history); the network takes the stack member's weights.
+    Direct learning's member had the pretrained networks' outputs, its own
+    being the last (see ``_as_member``).
+    """
+    from ._batched import _net_holding
+
+    state, history = refit
+    plan = model._training_plan(X, y, *source, pretraining=pretraining, weights=weights)
+    own = plan.network.state_dict()
+    plan.network.load_state_dict({
+        key: value[-own[key].shape[0]:] if key.startswith("heads") else value
+        for key, value in state.items()})
+    model.net_ = _net_holding(plan)
+    model.finetune_history_ = history
 
 
 def _length_variants(recipe):

@@ -442,6 +442,28 @@ class _MemberBatches:
         self.steps = [len(b) for b in self.bounds]
         self.n_rows = torch.tensor([len(r) for r in self.rows], dtype=torch.float32)
         self.equal = len({len(r) for r in self.rows}) == 1
+        if not self.equal:
+            self._layout()
+
+    def _layout(self):
+        """Where each slot of each step reads its member's shuffled order (the same every epoch).
+
+        ``position`` (members, steps, width) indexes the member's order (0 for a
+        padding slot, any of its own rows, masked out); ``mask`` is 1 on real slots.
+        """
+        M, S = len(self.rows), max(self.steps)
+        spans = np.zeros((M, S, 2), dtype=np.int64)
+        for m, bounds in enumerate(self.bounds):
+            spans[m, :len(bounds)] = bounds
+        sizes = spans[..., 1] - spans[..., 0]
+        self.widths = sizes.max(axis=0)
+        slot = np.arange(self.widths.max())
+        real = slot < sizes[..., None]
+        position = np.where(real, spans[..., :1] + slot, 0)
+        self.position = torch.as_tensor(position)
+        self.mask = torch.as_tensor(real, dtype=torch.float32)
+        self.counts = self.mask.sum(dim=2)
+        self.active = sizes > 0
 
     def epoch(self, device):
         orders = [rows[torch.randperm(len(rows), generator=g)]
@@ -454,17 +476,14 @@ class _MemberBatches:
                 yield (order[:, start:stop], None, active,
                        torch.full((M,), float(stop - start), device=device))
             return
-        for step in range(max(self.steps)):
-            spans = [b[step] if step < len(b) else (0, 0) for b in self.bounds]
-            width = max(stop - start for start, stop in spans)
-            index = torch.zeros(M, width, dtype=torch.long)
-            mask = torch.zeros(M, width)
-            for m, (start, stop) in enumerate(spans):
-                index[m] = orders[m][0]  # padding: any row of the member's own, masked out
-                index[m, :stop - start] = orders[m][start:stop]
-                mask[m, :stop - start] = 1.0
-            counts = mask.sum(dim=1)
-            yield index.to(device), mask.to(device), counts.numpy() > 0, counts.to(device)
+        padded = torch.zeros(M, max(len(o) for o in orders), dtype=torch.long)
+        for m, order in enumerate(orders):
+            padded[m, :len(order)] = order
+        index = torch.gather(padded, 1, self.position.view(M, -1)).view(self.position.shape)
+        index, mask, counts = index.to(device), self.mask.to(device), self.counts.to(device)
+        for step, width in enumerate(self.widths):
+            yield (index[:, step, :width], mask[:, step, :width], self.active[:, step],
+                   counts[:, step])
 
 
 def _padded(tensors, device):
