@@ -60,8 +60,9 @@ def sigint_at_epoch(monkeypatch):
                 monkeypatch.setattr(_training._TensorNet, "run_single_epoch", net_run)
 
         monkeypatch.setattr(_training, "_train_phase", train_phase)
-        from sim2real_sklearn.transfer import _regressor
-        monkeypatch.setattr(_regressor, "_train_phase", train_phase)
+        from sim2real_sklearn.transfer import _plan, _regressor
+        monkeypatch.setattr(_regressor, "_train_phase", train_phase)  # fine-tuning
+        monkeypatch.setattr(_plan, "_train_phase", train_phase)  # pretraining
         return seen
 
     return arm

@@ -92,7 +92,7 @@ def test_freeze_leaves_body_weights_and_batchnorm_statistics_bit_identical():
 def pretrained_state(model, Xs, ys):
     """Redo the fitted model's pretraining alone (same seed, threads and settings)."""
     from sim2real_sklearn._torch_threads import torch_threads
-    from sim2real_sklearn.transfer._regressor import pretrain_body
+    from sim2real_sklearn.transfer._plan import pretrain_body
     pretrain_seed, _ = np.random.RandomState(model.random_state).randint(0, 2**31 - 1, size=2)
     with torch_threads(model.n_threads):
         return pretrain_body(model._body_spec(2), Xs, ys[:, None], model._settings("pretrain"),

@@ -21,7 +21,8 @@ from sklearn.pipeline import Pipeline
 
 from .._torch_threads import torch_threads
 from .._validation import check_device, check_groups
-from ._regressor import Sim2RealRegressor, _build_network, _scaling, _seeded, row_weights
+from ._plan import _build_network, _scaling, _seeded, row_weights
+from ._regressor import Sim2RealRegressor
 from ._selection import fit_auto
 from ._sparse import pack_many
 from ._stacked import Member, Recipe, train_stacked
