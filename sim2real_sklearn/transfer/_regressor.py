@@ -76,8 +76,8 @@ class Sim2RealRegressor(RegressorMixin, BaseEstimator):
           ``auto_candidates`` (by default fine-tuning, freezing and direct
           learning, each also after a quarter and half of its epochs), then
           refit the chosen one on every training row. Fine-tuning is kept
-          unless another candidate validates better by more than one
-          standard error (over the folds, paired). The pretraining is computed
+          unless another candidate validates better by more than two
+          standard errors (over the folds, paired). The pretraining is computed
           once for every candidate and fold, and the candidates' trainings run
           as one stack of networks. If direct learning wins, the model ignores
           the source and warns with :class:`~sim2real_sklearn.NegativeTransferWarning`;
