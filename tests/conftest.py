@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import uuid
 from pathlib import Path
 
@@ -31,6 +32,12 @@ def _skip_reason(missing):
 
 
 def pytest_configure(config):
+    # A suite started in the background (`cmd &`, nohup, some CI runners) inherits SIGINT
+    # ignored, and Python keeps it ignored: the Ctrl-C tests would see no interrupt. Give
+    # this process Python's own handler; the processes it starts (workers, the command
+    # line) then start with the default disposition and install it themselves.
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     config.addinivalue_line(
         "markers",
         "needs_public_data(*names): skip unless these public data files (all of DATA_FILES "
