@@ -21,17 +21,14 @@ triggers :class:`~sim2real_sklearn.exceptions.SourceLengthWarning`.
 
 Parameters are declared per class in ``_parameter_constraints`` (scikit-learn's
 ``sklearn.utils._param_validation``) and checked at ``fit``; the constraint
-types below cover what scikit-learn's own cannot say (a torch device, a tuple
-of layer widths, a torch module class).
+types scikit-learn's own cannot say (a torch device, a tuple of layer widths,
+a torch module class) are in ``_constraints.py``.
 """
 
-import numbers
-import os
 import warnings
 
 import numpy as np
 import scipy.sparse
-from sklearn.utils._param_validation import HasMethods, Interval
 from sklearn.utils.validation import _num_samples
 
 from .exceptions import SourceLengthWarning
@@ -548,109 +545,3 @@ def check_same_rows(name, value, ref_name, n_rows):
             f"{name} has {_num_samples(value)} rows but {ref_name} has {n_rows}; "
             "they must describe the same rows."
         )
-
-
-# -- parameter constraints scikit-learn's own types cannot say ----------------
-
-
-class _Rule(HasMethods):
-    """Base of the package's own constraints.
-
-    scikit-learn's ``make_constraint`` accepts only its own constraint classes
-    (``Interval``, ``StrOptions``, ``HasMethods``, ...), so a rule of ours
-    subclasses one of them and overrides the test and its description.
-    """
-
-    def __init__(self):
-        super().__init__([])
-
-
-class Count(Interval):
-    """scikit-learn's ``Interval`` of ints, without booleans: ``n_trials=True`` is a mistake, not 1.
-
-    Examples
-    --------
-    >>> Count(1, None, closed="left").is_satisfied_by(True)
-    False
-    """
-
-    def __init__(self, left, right, *, closed):
-        super().__init__(numbers.Integral, left, right, closed=closed)
-
-    def is_satisfied_by(self, val):
-        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
-
-
-class LayerWidths(_Rule):
-    """A tuple or list of positive ints (hidden layer widths); empty means no hidden layer."""
-
-    def is_satisfied_by(self, val):
-        return isinstance(val, (tuple, list)) and all(
-            isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1 for v in val)
-
-    def __str__(self):
-        return "a tuple of ints >= 1 (hidden layer widths)"
-
-
-class TorchModuleClass(_Rule):
-    """A ``torch.nn.Module`` subclass (the class, not an instance)."""
-
-    def is_satisfied_by(self, val):
-        import torch
-
-        return isinstance(val, type) and issubclass(val, torch.nn.Module)
-
-    def __str__(self):
-        return "a torch.nn.Module subclass (the class, not an instance)"
-
-
-class TorchDevice(_Rule):
-    """A string or ``torch.device`` that torch parses: 'cpu', 'cuda', 'cuda:1', 'mps', ..."""
-
-    def is_satisfied_by(self, val):
-        import torch
-
-        if not isinstance(val, (str, torch.device)):
-            return False
-        try:
-            torch.device(val)
-        except (RuntimeError, TypeError, ValueError):
-            return False
-        return True
-
-    def __str__(self):
-        return "a torch device such as 'cpu', 'cuda' or 'cuda:0'"
-
-
-class PathLike(_Rule):
-    """A path given as ``os.PathLike`` (a ``str`` is its own constraint)."""
-
-    def is_satisfied_by(self, val):
-        return isinstance(val, os.PathLike)
-
-    def __str__(self):
-        return "an os.PathLike path"
-
-
-def check_device(device, name="device"):
-    """The torch device as a string, refused with a named error if this machine lacks it.
-
-    Examples
-    --------
-    >>> check_device("cpu")
-    'cpu'
-    """
-    import torch
-
-    try:
-        torch_device = torch.device(device)
-    except (RuntimeError, TypeError, ValueError) as exc:
-        raise ValueError(f"{name}={device!r} is not a torch device: {exc}") from exc
-    try:
-        torch.empty(0, device=torch_device)
-    except (RuntimeError, AssertionError) as exc:
-        raise ValueError(
-            f"{name}={device!r} is not available on this machine ({exc}). "
-            f"Use {name}='cpu'."
-        ) from exc
-    return str(torch_device)

@@ -34,7 +34,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import HasMethods, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_memory as _sklearn_check_memory
 
-from .._validation import Count, PathLike
+from .._constraints import Count, PathLike
 
 ERROR_MODES = ("raise", "nan")
 

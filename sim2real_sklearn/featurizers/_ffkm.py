@@ -55,7 +55,7 @@ from rdkit import Chem, rdBase
 from sklearn.base import clone
 from sklearn.utils._param_validation import Interval, Options
 
-from .._validation import Count
+from .._constraints import Count
 from ._base import BaseFeaturizer
 from ._polymers import (
     _CYCLIC_SANITIZE_OPS,

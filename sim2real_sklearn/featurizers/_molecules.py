@@ -15,7 +15,7 @@ from rdkit.Chem import Descriptors, rdFingerprintGenerator
 from sklearn.utils._param_validation import Interval
 from threadpoolctl import threadpool_limits
 
-from .._validation import Count
+from .._constraints import Count
 from ._base import BaseFeaturizer, check_names
 from ._polymers import (
     REPEAT_UNIT_PARAMETER_CONSTRAINTS,

@@ -41,7 +41,7 @@ from functools import lru_cache
 from rdkit import Chem, rdBase
 from sklearn.utils._param_validation import StrOptions, validate_params
 
-from .._validation import Count
+from .._constraints import Count
 from ._base import invalid_parameter
 
 CONNECTION_POINT_MODES = ("dummy", "hydrogen", "cyclic")

@@ -19,13 +19,14 @@ nothing here imports torch.
 """
 
 from ._advice import advise_next_study
-from ._curve import ScalingCurve, scaling_curve
+from ._curve import scaling_curve
 from ._diagnostics import detect_scaling
 from ._display import (
     GridScalingCurveDisplay,
     GroupScalingCurveDisplay,
     ScalingCurveDisplay,
 )
+from ._meta_estimator import ScalingCurve
 from ._planning import planning_answers
 from ._power_law import PowerLaw
 from ._report import write_report

@@ -30,7 +30,7 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .._validation import Count
+from .._constraints import Count
 from ..exceptions import PowerLawWarning
 from ._diagnostics import (
     _alpha_on_bound,

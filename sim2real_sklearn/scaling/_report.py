@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.utils._param_validation import Interval, validate_params
 
-from .._validation import Count
+from .._constraints import Count
 from ..exceptions import PowerLawWarning
 from ._advice import advise_next_study
 from ._allocation import _check_budget

@@ -16,7 +16,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, validate_params
 
-from .._validation import Count
+from .._constraints import Count
 from ..exceptions import PowerLawWarning
 
 __all__ = ["bootstrap_mean_interval"]

@@ -19,7 +19,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import Count
+from .._constraints import Count
 from ..exceptions import PowerLawWarning
 from ._allocation import _best_split, _check_budget
 from ._law_fitting import _MIN_TWO_WAY_CELLS, _fit_two_way_grids

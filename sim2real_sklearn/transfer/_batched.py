@@ -19,8 +19,9 @@ import torch
 from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
+from .._constraints import check_device
 from .._torch_threads import torch_threads
-from .._validation import check_device, check_groups
+from .._validation import check_groups
 from ._plan import _build_network, _scaling, _seeded, row_weights
 from ._regressor import Sim2RealRegressor
 from ._selection import fit_auto

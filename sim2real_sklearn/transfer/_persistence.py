@@ -61,7 +61,7 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_device
+from .._constraints import check_device
 from ..exceptions import ModelVersionWarning
 from ._model_codec import MODEL_FILE, Decoder, Encoder
 

@@ -10,18 +10,16 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, check_memory
 
-from .._torch_threads import torch_threads
-from .._validation import (
+from .._constraints import (
     Count,
     LayerWidths,
     PathLike,
     TorchDevice,
     TorchModuleClass,
     check_device,
-    check_groups,
-    check_source,
-    check_target,
 )
+from .._torch_threads import torch_threads
+from .._validation import check_groups, check_source, check_target
 from ._ensemble import fit_ensemble, predict_members
 from ._networks import ACTIVATIONS, MLPBody
 from ._plan import (

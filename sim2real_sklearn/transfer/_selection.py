@@ -33,7 +33,7 @@ import torch
 from sklearn.base import clone
 from sklearn.model_selection import GroupKFold, KFold
 
-from .._validation import check_device
+from .._constraints import check_device
 from ..exceptions import NegativeTransferWarning
 from ._stacked import Member, Recipe, predict_stacked, train_stacked
 
