@@ -9,7 +9,7 @@ from sklearn.model_selection import KFold, cross_validate
 
 from sim2real_sklearn import NegativeTransferWarning, Sim2RealRegressor
 from sim2real_sklearn.datasets import make_sim2real_regression
-from sim2real_sklearn.transfer import _regressor, _selection
+from sim2real_sklearn.transfer import _plan, _selection
 
 FAST = dict(hidden_layer_sizes=(64, 32), pretrain_epochs=40, finetune_epochs=40,
             finetune_lr=1e-3, random_state=0)
@@ -90,7 +90,7 @@ def test_the_selection_table_reports_every_candidate_with_its_spread():
 
 def test_the_pretraining_is_computed_once_for_every_candidate_and_fold(monkeypatch, tmp_path):
     calls = []
-    real = _regressor.pretrain_body
+    real = _plan.pretrain_body
 
     def counted(body_spec, X_source, y_source, settings, seed, device, verbose=0, callbacks=(),
                 sample_weight=None):
@@ -98,7 +98,7 @@ def test_the_pretraining_is_computed_once_for_every_candidate_and_fold(monkeypat
         return real(body_spec, X_source, y_source, settings, seed, device, verbose, callbacks,
                     sample_weight)
 
-    monkeypatch.setattr(_regressor, "pretrain_body", counted)
+    monkeypatch.setattr(_plan, "pretrain_body", counted)
     X_sim, y_sim, X, y, _, _ = data(discrepancy=0.3)
     Sim2RealRegressor(strategy="auto", **FAST).fit(X, y, X_source=X_sim, y_source=y_sim)
     assert len(calls) == 1
