@@ -214,7 +214,7 @@ def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretra
             source = _source(variants[name][0], X_source, y_source)
             fold_weights = None if weights is None else _weights_for(
                 variants[name][0], weights).of_rows(train)
-            if (params or {}).get("strategy") == "multitask" or not _stackable(model):
+            if not stackable:
                 model._train(X[train], y[train], *source, pretraining=pretraining,
                              weights=fold_weights)
                 errors[name][k] = _mae(model.predict(X[valid]), y[valid],
