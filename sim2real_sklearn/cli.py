@@ -121,7 +121,7 @@ def _add_study_options(parser, trials, n_jobs=1):
                         help=f"parallel trials, -1 for all cores (default {n_jobs}); the numbers "
                              "do not depend on it")
     parser.add_argument("--strategy", default="finetune",
-                        choices=("finetune", "freeze", "multitask", "auto"),
+                        choices=_STRATEGIES,
                         help="how the source is used (default finetune, as Sim2RealRegressor); "
                              "auto picks per fit by an inner validation on the training rows "
                              "among these and direct learning (2-4x slower)")
@@ -322,6 +322,9 @@ def _input_kind(args):
 
 # The featurizers' CONNECTION_POINT_MODES, written out: importing them would load RDKit for --help.
 _CONNECTION_POINTS = ("dummy", "hydrogen", "cyclic")
+# Sim2RealRegressor's strategies, spelled here so that --help does not import torch (a test
+# keeps the two equal).
+_STRATEGIES = ("finetune", "freeze", "multitask", "auto")
 # The featurizer options of the command line, and the featurizers that read each.
 _OPTION_READERS = {"placeholders": ("morgan", "descriptors", "pair", "ffkm"),
                    "connection_points": ("morgan", "descriptors", "pair"),

@@ -269,3 +269,10 @@ def test_connection_point_choices_are_the_featurizers_modes():
     from sim2real_sklearn.featurizers import CONNECTION_POINT_MODES
 
     assert _CONNECTION_POINTS == CONNECTION_POINT_MODES
+
+
+def test_strategy_choices_are_the_regressors():
+    from sim2real_sklearn.cli import _STRATEGIES
+    from sim2real_sklearn.transfer._regressor import STRATEGIES
+
+    assert sorted(_STRATEGIES) == sorted(STRATEGIES)
