@@ -26,7 +26,7 @@ import time
 
 import numpy as np
 
-Z90 = 1.6448536269514722
+from sim2real_sklearn.transfer._ensemble import Z90  # the band the calibration aims at
 
 
 def main():
