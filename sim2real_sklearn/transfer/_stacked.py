@@ -210,7 +210,7 @@ class _MemberAdam:
     A sparse first layer is updated by :class:`~._sparse.LazyAdam` instead.
     """
 
-    def __init__(self, stack, recipe):
+    def __init__(self, stack, recipe, kinds=None):
         M = stack.n_members
         n_body = len(stack.weights) - 1
         self.tensors = []  # (stacked tensor, is_body)
@@ -224,12 +224,18 @@ class _MemberAdam:
                     self.tensors.append((p, i < n_body))
         exp_avgs = [torch.zeros_like(p) for p, _ in self.tensors]
         exp_avg_sqs = [torch.zeros_like(p) for p, _ in self.tensors]
-        # per member and part ("body", "heads"): its parameters, moments and step counts
-        self.parts = [{part: [(k, p.detach()[m], exp_avgs[k][m], exp_avg_sqs[k][m],
+        # Neighbouring members of one kind (the same steps per epoch, both frozen
+        # or not) take every step together: one slice of the stacked tensors and
+        # one step count serve the run, so an Adam step is a few fused calls
+        # whatever the number of members (Adam is element-wise: the same update).
+        kinds = [None] * M if kinds is None else list(kinds)
+        self.runs = [(start, stop) for start, stop in _runs(kinds)]
+        # per run and part ("body", "heads"): its parameters, moments and step counts
+        self.parts = [{part: [(k, p.detach()[a:b], exp_avgs[k][a:b], exp_avg_sqs[k][a:b],
                                torch.zeros((), dtype=torch.float32))
                               for k, (p, is_body) in enumerate(self.tensors)
                               if is_body == (part == "body")]
-                       for part in ("body", "heads")} for m in range(M)]
+                       for part in ("body", "heads")} for a, b in self.runs]
         self.recipe = recipe
         body = [p for p, is_body in self.tensors if is_body]
         self.anchors = (body, [p.detach().clone() for p in body]) if recipe.l2sp > 0 else None
@@ -248,13 +254,15 @@ class _MemberAdam:
             torch._foreach_add_(grads, torch._foreach_sub(params, initial), alpha=recipe.l2sp)
         grads = [p.grad for p, _ in self.tensors]
         calls = {}
-        for m in np.flatnonzero(active):
-            for part in ("heads",) if frozen[m] else ("body", "heads"):
-                lr = recipe.lr * factors[m] * (recipe.body_lr_ratio if part == "body" else 1.0)
+        for r, (a, b) in enumerate(self.runs):
+            if not active[a]:
+                continue
+            for part in ("heads",) if frozen[a] else ("body", "heads"):
+                lr = recipe.lr * factors[a] * (recipe.body_lr_ratio if part == "body" else 1.0)
                 entry = calls.setdefault(lr, ([], [], [], [], []))
-                for k, param, avg, sq, count in self.parts[m][part]:
+                for k, param, avg, sq, count in self.parts[r][part]:
                     entry[0].append(param)
-                    entry[1].append(grads[k][m])
+                    entry[1].append(grads[k][a:b])
                     entry[2].append(avg)
                     entry[3].append(sq)
                     entry[4].append(count)
@@ -270,12 +278,32 @@ class _MemberAdam:
             stack.touched = None
 
 
-def _member_loss(pred, target, row_mask, kind, task_weights, weighted=False):
+def _runs(kinds):
+    """``(start, stop)`` of each run of equal neighbours in ``kinds``."""
+    start = 0
+    for i in range(1, len(kinds) + 1):
+        if i == len(kinds) or kinds[i] != kinds[start]:
+            yield start, i
+            start = i
+
+
+def _member_loss(pred, target, row_mask, kind, task_weights, weighted=False, complete=False):
     """Each member's loss, shaped (members,): MaskedLoss's per-task means, weighted over tasks.
 
     ``row_mask`` (members, rows) is 0 on padding rows; NaN targets are missing
     labels; with ``weighted`` the last column of ``target`` is each row's weight.
+    ``complete`` says there is no missing label, no row weight and no task
+    weight: the same means with fewer operations (the common fine-tuning stack).
     """
+    if complete:
+        diff = pred - target
+        err = _pointwise(diff, kind)
+        if row_mask is None:
+            per_task = err.sum(dim=1) / err.shape[1]
+        else:  # a member that sits out the step has no row: its loss is 0
+            per_task = ((err * row_mask[..., None]).sum(dim=1)
+                        / row_mask.sum(dim=1, keepdim=True).clamp(min=1))
+        return per_task.sum(dim=1) / per_task.shape[1]
     row_weights = None
     if weighted:
         target, row_weights = target[..., :-1], target[..., -1:]
@@ -283,13 +311,7 @@ def _member_loss(pred, target, row_mask, kind, task_weights, weighted=False):
     if row_mask is not None:
         observed &= row_mask[..., None] > 0
     diff = torch.where(observed, pred - torch.nan_to_num(target), 0.0)
-    if kind == "mse":
-        err = diff * diff
-    elif kind == "l1":
-        err = diff.abs()
-    else:
-        absolute = diff.abs()
-        err = torch.where(absolute < 1.0, 0.5 * diff * diff, absolute - 0.5)
+    err = _pointwise(diff, kind)
     if row_weights is not None:
         counts = (observed * row_weights).sum(dim=1)  # (members, tasks): the weight mass
         per_task = (err * row_weights).sum(dim=1) / counts.clamp(min=1e-12)
@@ -300,6 +322,16 @@ def _member_loss(pred, target, row_mask, kind, task_weights, weighted=False):
                else task_weights.expand_as(per_task))
     weights = weights * (counts > 0)
     return (weights * per_task).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-12)
+
+
+def _pointwise(diff, kind):
+    """The loss of each prediction error: squared, absolute or Huber (delta 1, torch's)."""
+    if kind == "mse":
+        return diff * diff
+    if kind == "l1":
+        return diff.abs()
+    absolute = diff.abs()
+    return torch.where(absolute < 1.0, 0.5 * diff * diff, absolute - 0.5)
 
 
 def _schedule_factor(schedule, epoch, step, steps_per_epoch, epochs):
@@ -363,16 +395,20 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
     if frozen.any() and recipe.weight_decay > 0:
         raise ValueError("a frozen member needs a stack without weight decay")
     stack = StackedMLP([m.state for m in members], activation, dropout, device, sparse=sparse)
-    optimizer = _MemberAdam(stack, recipe)
+    batches = _MemberBatches(members, recipe.batch_size)
+    optimizer = _MemberAdam(stack, recipe, kinds=list(zip(batches.steps, frozen)))
     M = len(members)
     frozen_tensor = torch.as_tensor(frozen, device=device)
     Ys = _padded([Y if m.targets is None else m.targets for m in members], device)
+    # no missing label on any member's rows, no row or task weight: the loss's short path
+    complete = task_weights is None and not weighted and not any(
+        bool(torch.isnan(Ys[m][torch.as_tensor(np.asarray(member.rows))]).any())
+        for m, member in enumerate(members))
     member_index = torch.arange(M, device=device)[:, None]
     own_inputs = X.dim() == (4 if sparse else 3)  # each member's own data
     kinds = [m.loss or recipe.loss for m in members]
     weights = None if task_weights is None else torch.as_tensor(
         task_weights, dtype=torch.float32, device=device)[None]
-    batches = _MemberBatches(members, recipe.batch_size)
     histories = [[] for _ in members]
     snapshots = {}
     stopped = np.zeros(M, dtype=bool)
@@ -380,14 +416,17 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
     for epoch in range(recipe.epochs):
         stack.training = True
         total = torch.zeros(M, device=device)
+        by_epoch = recipe.lr_schedule != "onecycle"  # constant or cosine: one factor per epoch
         for step, (index, mask, active, counts) in enumerate(batches.epoch(device)):
-            factors = [_schedule_factor(recipe.lr_schedule, epoch, step, n_steps, recipe.epochs)
-                       for n_steps in batches.steps]
+            if step == 0 or not by_epoch:
+                factors = [_schedule_factor(recipe.lr_schedule, epoch, step, n_steps,
+                                            recipe.epochs) for n_steps in batches.steps]
             for p in stack.parameters():
                 p.grad = None
             inputs = X[member_index, index] if own_inputs else X[index]
             pred = stack.forward(inputs, frozen_tensor, mask, train_first=True)[..., tasks]
-            loss = _losses(pred, Ys[member_index, index], mask, kinds, weights, weighted)
+            loss = _losses(pred, Ys[member_index, index], mask, kinds, weights, weighted,
+                           complete)
             loss.sum().backward()
             optimizer.step(stack, active, frozen, factors)
             total += loss.detach() * counts
@@ -497,11 +536,11 @@ def _padded(tensors, device):
     return out.to(device)
 
 
-def _losses(pred, target, row_mask, kinds, weights, weighted=False):
+def _losses(pred, target, row_mask, kinds, weights, weighted=False, complete=False):
     """Each member's loss with its own kind."""
     if len(set(kinds)) == 1:
-        return _member_loss(pred, target, row_mask, kinds[0], weights, weighted)
-    by_kind = {kind: _member_loss(pred, target, row_mask, kind, weights, weighted)
+        return _member_loss(pred, target, row_mask, kinds[0], weights, weighted, complete)
+    by_kind = {kind: _member_loss(pred, target, row_mask, kind, weights, weighted, complete)
                for kind in set(kinds)}
     return torch.stack([by_kind[kind][m] for m, kind in enumerate(kinds)])
 
