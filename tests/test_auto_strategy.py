@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 import pytest
 import sklearn
+import torch
 from sklearn.model_selection import KFold, cross_validate
 
 from sim2real_sklearn import NegativeTransferWarning, Sim2RealRegressor
@@ -46,22 +47,32 @@ def test_an_uninformative_source_is_ignored_with_a_warning_naming_the_scores():
     assert mae(auto, X_test, y_test) < mae(fixed, X_test, y_test)
 
 
-@pytest.mark.parametrize("discrepancy", [0.1, 1.0])
-def test_the_final_model_is_the_chosen_candidate_refitted_on_every_row(discrepancy):
+@pytest.mark.parametrize("discrepancy, candidates", [
+    (0.1, None), (1.0, None),
+    # the frozen body's candidate trains its output layer alone on the body's features
+    (0.1, ("freeze", "none")),
+])
+def test_the_final_model_is_the_chosen_candidate_refitted_on_every_row(discrepancy, candidates):
     X_sim, y_sim, X, y, X_test, _ = data(discrepancy)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NegativeTransferWarning)
-        auto = Sim2RealRegressor(strategy="auto", **FAST).fit(X, y, X_source=X_sim, y_source=y_sim)
+        auto = Sim2RealRegressor(strategy="auto", auto_candidates=candidates, **FAST).fit(
+            X, y, X_source=X_sim, y_source=y_sim)
+    if candidates is not None:
+        assert auto.strategy_ == "freeze"
     chosen = {**FAST, **auto.auto_choice_["params"]}
     alone = Sim2RealRegressor(**chosen)
     source = {} if auto.strategy_ == "none" else dict(X_source=X_sim, y_source=y_sim)
     alone.fit(X, y, **source)
-    # The final model is trained in the validation's stack of networks (one more member
-    # on all rows): the same training as alone, to float32 round-off.
+    # The same training as alone, to float32 round-off (a frozen body's refit is
+    # its output layer trained on the body's features, in the validation's stack).
     np.testing.assert_allclose(auto.predict(X_test), alone.predict(X_test), rtol=1e-5, atol=1e-5)
     assert len(auto.finetune_history_) == len(alone.finetune_history_)
     np.testing.assert_allclose([h["train_loss"] for h in auto.finetune_history_],
                                [h["train_loss"] for h in alone.finetune_history_], rtol=1e-4)
+    if auto.strategy_ == "freeze":  # the body is the pretrained one, untouched
+        for key, value in alone.net_.module_.body.state_dict().items():
+            torch.testing.assert_close(auto.net_.module_.body.state_dict()[key], value)
 
 
 def test_the_selection_table_reports_every_candidate_with_its_spread():

@@ -27,6 +27,7 @@ candidates' trainings on the folds run as one stack of networks
 """
 
 import warnings
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -35,6 +36,7 @@ from sklearn.model_selection import GroupKFold, KFold
 
 from .._constraints import check_device
 from ..exceptions import NegativeTransferWarning
+from ._networks import ACTIVATIONS
 from ._stacked import Member, Recipe, predict_stacked, train_stacked
 
 # What "auto" tries, in the order of the table it reports. Each candidate is a
@@ -195,14 +197,21 @@ def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretra
 
     Candidates whose trainings can share a stack (same network, rows and
     optimiser settings) train together; the others (multitask, a body with
-    BatchNorm or of your own) one fold at a time. Returns the errors by
-    variant name; by variant name, its strategy and regressor parameters;
-    and with ``refit``, by variant name, the stacked candidates' trainings on
-    all rows: ``(state, history)``.
+    BatchNorm or of your own) one fold at a time. A frozen body (``"freeze"``)
+    gives every row the same features on every fold, so its candidates
+    train their output layer alone on those features, computed once: a few
+    small matrix products instead of a network's training. Returns the
+    errors by variant name; by variant name, its strategy and regressor
+    parameters; and with ``refit``, by variant name, the stacked candidates'
+    trainings on all rows: ``(state, history)``.
     """
     errors, variants, stacks, refits = {}, {}, {}, {}
     n_tasks = y_source.shape[1] + 1
     all_rows = (np.arange(X.shape[0]), None)
+    device = check_device(base.device)
+    X_all = base._inputs(X, device)
+    sparse = bool(base.sparse_input_)
+    bodies = []  # (body state, its features of every row): the frozen bodies met
     for name, params in candidates:
         errors[name] = [np.nan] * len(folds)
         variants[name] = ("none" if params is None else params["strategy"], params)
@@ -223,18 +232,28 @@ def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretra
             plan = model._training_plan(X[train], y[train], *source, pretraining=pretraining,
                                         weights=fold_weights)
             key, recipe, member = _as_member(plan, train, X.shape[0], n_tasks)
+            body = None
+            if member.frozen:
+                body, member = _head_member(member)
+                index = _body_index(bodies, body, X_all, base.activation, device, sparse)
+                recipe = replace(recipe, frozen_layers=0, l2sp=0.0)  # no body to anchor
+                key = ("head", index, recipe, key[-1])
             stacks.setdefault(key, (recipe, []))[1].append((name, params, k, model, member))
-    device = check_device(base.device)
-    X_all = base._inputs(X, device)
-    sparse = bool(base.sparse_input_)
     for key, (recipe, entries) in stacks.items():
+        # members with as many rows side by side: Adam updates each such run at once
+        entries.sort(key=lambda entry: len(entry[-1].rows))
         weighted = key[-1]  # the members' targets end with their rows' weights
+        if key[0] == "head":
+            body, inputs = bodies[key[1]]
+            stack_sparse = False
+        else:
+            body, inputs, stack_sparse = None, X_all, sparse
         lengths = _length_variants(recipe)
         members = [entry[-1] for entry in entries]
         states, histories, snapshots = train_stacked(
-            members, X_all, members[0].targets, recipe, activation=base.activation,
+            members, inputs, members[0].targets, recipe, activation=base.activation,
             dropout=base.dropout, tasks=slice(n_tasks - 1, n_tasks), device=device,
-            snapshot_epochs=lengths or (recipe.epochs,), sparse=sparse,
+            snapshot_epochs=lengths or (recipe.epochs,), sparse=stack_sparse,
             weighted=weighted)
         snapshots[recipe.epochs] = states
         scored = [(k if k is not None else 0) for _, _, k, _, _ in entries]
@@ -242,7 +261,8 @@ def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretra
         rows = torch.stack([torch.as_tensor(np.resize(folds[k][1], width))
                             for k in scored]).to(device)
         for epochs, at_epochs in snapshots.items():
-            outputs = predict_stacked(at_epochs, X_all[rows], base.activation, device, sparse)
+            outputs = predict_stacked(at_epochs, inputs[rows], base.activation, device,
+                                      stack_sparse)
             for i, ((name, params, k, model, _), output) in enumerate(zip(entries, outputs)):
                 variant = name if epochs == recipe.epochs else f"{name}, {epochs} epochs"
                 if variant not in errors:
@@ -250,13 +270,34 @@ def _validation_errors(base, candidates, folds, X, y, X_source, y_source, pretra
                     variants[variant] = (variants[name][0],
                                          {**(params or {}), "finetune_epochs": epochs})
                 if k is None:
-                    refits[variant] = (at_epochs[i], histories[i][:epochs])
+                    refits[variant] = ({**(body or {}), **at_epochs[i]}, histories[i][:epochs])
                     continue
                 valid = folds[k][1]
                 predicted = output[:len(valid), -1].cpu().numpy().astype(np.float64)
                 errors[variant][k] = _mae(predicted * model.target_scale_ + model.target_mean_,
                                           y[valid], _target_weights(weights, valid))
     return errors, variants, refits
+
+
+def _head_member(member):
+    """A frozen-body member as its output layer alone: (the body's state, the head's member)."""
+    body = {k: v for k, v in member.state.items() if not k.startswith("heads")}
+    head = {k: v for k, v in member.state.items() if k.startswith("heads")}
+    return body, replace(member, state=head, frozen=False)
+
+
+def _body_index(bodies, body, X_all, activation, device, sparse):
+    """Index in ``bodies`` of a frozen body; its features of every row computed at first sight.
+
+    The features are what the output layer of a frozen network reads: the
+    body's last activations, in eval mode (a frozen body has no dropout).
+    """
+    for i, (seen, _) in enumerate(bodies):
+        if seen.keys() == body.keys() and all(torch.equal(seen[k], body[k]) for k in body):
+            return i
+    last = predict_stacked([body], X_all[None], activation, device, sparse)[0]
+    bodies.append((body, ACTIVATIONS[activation]()(last)))
+    return len(bodies) - 1
 
 
 def _install(model, refit, X, y, source, pretraining, weights):
