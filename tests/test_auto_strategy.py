@@ -88,15 +88,44 @@ def test_the_selection_table_reports_every_candidate_with_its_spread():
     for row in auto.selection_.values():
         assert len(row["fold_mae"]) == 4 and row["std_mae"] >= 0
         assert row["mean_mae"] == pytest.approx(np.mean(row["fold_mae"]))
-    # fine-tuning, unless a candidate beats it by more than two standard errors
-    chosen = auto.auto_choice_["candidate"]
-    if chosen != "finetune":
-        row = auto.selection_[chosen]
-        assert row["diff_to_reference"] < -2 * row["diff_se"]
-    better = [k for k, r in auto.selection_.items()
-              if r["diff_to_reference"] < -2 * r["diff_se"]]
-    assert chosen == (min(better, key=lambda k: auto.selection_[k]["mean_mae"]) if better
-                      else "finetune")
+    # the lowest error among the candidates that use the source, unless direct
+    # learning validates clearly better (two standard errors, or 10%)
+    table = auto.selection_
+    transfer = min((k for k in table if not k.startswith("none")),
+                   key=lambda k: table[k]["mean_mae"])
+    diff = np.subtract(table["none"]["fold_mae"], table[transfer]["fold_mae"])
+    clearly = (diff.mean() < -2 * diff.std(ddof=1) / np.sqrt(len(diff))
+               or -diff.mean() > 0.1 * table[transfer]["mean_mae"])
+    assert auto.auto_choice_["candidate"] == ("none" if clearly else transfer)
+    assert auto.auto_choice_["reason"]
+
+
+def _table(**folds):
+    names = list(folds)
+    variants = {name: ("none" if name == "none" else name, None if name == "none" else {})
+                for name in names}
+    return _selection._selection_table(folds, reference=names[0]), variants
+
+
+@pytest.mark.parametrize("folds, chosen, why", [
+    # how to transfer: the lowest validation error, even by a hair
+    (dict(finetune=[0.50, 0.52, 0.48], freeze=[0.49, 0.51, 0.49], none=[0.9, 0.9, 0.9]),
+     "freeze", "lowest validation error"),
+    # whether to: direct learning 4% lower but noisy: the source is kept
+    (dict(finetune=[0.50, 0.60, 0.40], freeze=[0.7, 0.7, 0.7], none=[0.40, 0.62, 0.42]),
+     "finetune", "lowest validation error"),
+    # 20% lower, too noisy for two standard errors: dropped all the same
+    (dict(finetune=[0.60, 0.45, 0.45], freeze=[0.7, 0.7, 0.7], none=[0.34, 0.46, 0.40]),
+     "none", "validated 20% better than finetune"),
+    # 3% lower on every fold, many standard errors: dropped
+    (dict(finetune=[0.50, 0.60, 0.40], freeze=[0.7, 0.7, 0.7], none=[0.485, 0.583, 0.388]),
+     "none", "standard errors"),
+])
+def test_the_source_is_dropped_only_when_direct_learning_validates_clearly_better(
+        folds, chosen, why):
+    table, variants = _table(**folds)
+    name, reason = _selection._choose(table, variants)
+    assert name == chosen and why in reason
 
 
 def test_the_pretraining_is_computed_once_for_every_candidate_and_fold(monkeypatch, tmp_path):

@@ -67,10 +67,13 @@ class Sim2RealRegressor(TrainingPlanMixin, RegressorMixin, BaseEstimator):
         - ``"auto"``: choose by validation on the target's training rows
           (``auto_cv`` folds, whole groups when ``groups`` are given) among
           ``auto_candidates`` (by default fine-tuning, freezing and direct
-          learning, each also after a quarter and half of its epochs), then
-          refit the chosen one on every training row. Fine-tuning is kept
-          unless another candidate validates better by more than two
-          standard errors (over the folds, paired). The pretraining is computed
+          learning; with a constant learning rate, each also after a quarter
+          and half of its epochs), then
+          refit the chosen one on every training row. Among the candidates
+          that use the source, the lowest validation error wins; direct
+          learning replaces it only when it validates clearly better (by
+          more than two standard errors of the paired per-fold difference,
+          or by more than 10%). The pretraining is computed
           once for every candidate and fold, and the candidates' trainings run
           as one stack of networks. If direct learning wins, the model ignores
           the source and warns with :class:`~sim2real_sklearn.NegativeTransferWarning`;
@@ -212,7 +215,8 @@ default="constant", "cosine"
         ``{name: {"mean_mae", "std_mae", "fold_mae"}}``.
     auto_choice_ : dict
         With ``"auto"`` and a source: the chosen candidate's name, strategy
-        and parameters (the model equals a regressor fitted with them).
+        and parameters (the model equals a regressor fitted with them), and
+        the reason it was chosen.
     target_mean_, target_scale_ : float
         The scaling of the target inside the network.
     sparse_input_ : bool
