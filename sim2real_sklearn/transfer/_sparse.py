@@ -166,12 +166,19 @@ class LazyAdam:
         The starting weight, for L2-SP.
     """
 
-    def __init__(self, weight, n_members=1, anchors=None):
+    def __init__(self, weight, n_members=1, anchors=None, runs=None):
         self.weight = weight
         self.exp_avg = torch.zeros(weight.shape, dtype=weight.dtype, device=weight.device)
         self.exp_avg_sq = torch.zeros_like(self.exp_avg)
         self.steps = [torch.zeros((), dtype=torch.float32) for _ in range(n_members)]
         self.anchors = anchors
+        # Runs of neighbouring members that take every step together (a stack's,
+        # whose unused slots all point at its spare row): each run is updated as
+        # one slab, its members' unused slots included. Their gradient is zero and
+        # so are the spare row's weight and moments, so Adam leaves them at zero.
+        self.runs = runs
+        self.run_steps = None if runs is None else [torch.zeros((), dtype=torch.float32)
+                                                    for _ in runs]
 
     @torch.no_grad()
     def step(self, batch, gathered, grad, active, lrs, *, weight_decay=0.0, l2sp=0.0):
@@ -188,7 +195,14 @@ class LazyAdam:
         if l2sp and self.anchors is not None:
             grad = grad + l2sp * (gathered - self.anchors.index_select(0, rows).view(shape))
         by_lr = {}
-        for m, count in enumerate(batch.counts.tolist()):
+        if self.runs is not None:
+            for r, (a, b) in enumerate(self.runs):
+                if active[a]:
+                    entry = by_lr.setdefault(float(lrs[a]), ([], [], [], [], []))
+                    for values, item in zip(entry, (gathered[a:b], grad[a:b], avgs[a:b],
+                                                    sqs[a:b], self.run_steps[r])):
+                        values.append(item)
+        for m, count in enumerate([] if self.runs is not None else batch.counts.tolist()):
             if not active[m]:
                 continue
             if not count:  # a batch of empty rows: a step all the same, as dense Adam's

@@ -242,7 +242,8 @@ class _MemberAdam:
         self.lazy = None
         if stack.sparse and recipe.frozen_layers == 0:
             first = stack.first_rows()
-            self.lazy = LazyAdam(first, M, first.detach().clone() if recipe.l2sp > 0 else None)
+            self.lazy = LazyAdam(first, M, first.detach().clone() if recipe.l2sp > 0 else None,
+                                 runs=self.runs)
 
     def step(self, stack, active, frozen, factors):
         """One step of the ``active`` members (bool, (M,)), with lr multipliers ``factors`` (M,)."""
