@@ -69,11 +69,12 @@ class Sim2RealRegressor(TrainingPlanMixin, RegressorMixin, BaseEstimator):
           ``auto_candidates`` (by default fine-tuning, freezing and direct
           learning; with a constant learning rate, each also after a quarter
           and half of its epochs), then
-          refit the chosen one on every training row. Among the candidates
-          that use the source, the lowest validation error wins; direct
-          learning replaces it only when it validates clearly better (by
-          more than two standard errors of the paired per-fold difference,
-          or by more than 10%). The pretraining is computed
+          refit the chosen one on every training row. Fine-tuning is kept
+          unless another candidate that uses the source validates better by
+          more than one standard error of the paired per-fold difference;
+          direct learning replaces the choice only when it validates clearly
+          better (by more than two standard errors, or by more than 10%).
+          ``auto_choice_["reason"]`` says which. The pretraining is computed
           once for every candidate and fold, and the candidates' trainings run
           as one stack of networks. If direct learning wins, the model ignores
           the source and warns with :class:`~sim2real_sklearn.NegativeTransferWarning`;
