@@ -16,9 +16,10 @@ Two decisions, with different stakes:
   per-fold difference; among those that do, the lowest error wins (the
   "one standard error" rule, pointed at the default). These candidates start
   from the same pretraining, and a few dozen validation rows rank them
-  nearly at random; worse, when the source holds simulations of the
-  validation rows' own materials (the pretraining is shared by every fold),
-  the validation favours the candidates that lean on the pretraining most.
+  nearly at random. On refractive index the validation even prefers the
+  frozen body in most trials where the test does not: likely because the
+  source holds simulations of the validation polymers themselves (the
+  pretraining is shared by every fold) while the test polymers' are dropped.
 - *Whether to transfer at all*: direct learning replaces the chosen transfer
   candidate only when it validates clearly better: lower by more than
   ``MARGIN`` standard errors of the paired per-fold difference, or by more
