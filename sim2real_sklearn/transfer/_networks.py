@@ -175,6 +175,19 @@ class Sim2RealNetwork(nn.Module):
         return self
 
 
+def pointwise_loss(diff, kind):
+    """The loss of each prediction error: squared, absolute or Huber's (delta 1, as torch's).
+
+    One home for the single network's :class:`MaskedLoss` and a stack's members.
+    """
+    if kind == "mse":
+        return diff * diff
+    if kind == "l1":
+        return diff.abs()
+    absolute = diff.abs()
+    return torch.where(absolute < 1.0, 0.5 * diff * diff, absolute - 0.5)
+
+
 class MaskedLoss(nn.Module):
     """A regression loss per task (MSE, L1 or Huber), then a weighted mean over tasks.
 
@@ -230,12 +243,7 @@ class MaskedLoss(nn.Module):
         self.weighted = weighted
 
     def _elementwise(self, diff):
-        if self.kind == "mse":
-            return diff * diff
-        if self.kind == "l1":
-            return diff.abs()
-        absolute = diff.abs()
-        return torch.where(absolute < 1.0, 0.5 * diff * diff, absolute - 0.5)
+        return pointwise_loss(diff, self.kind)
 
     def forward(self, y_pred, y_true):
         if self.tasks is not None:

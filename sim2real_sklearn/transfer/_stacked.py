@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch.optim.adam import adam as _adam
 
-from ._networks import ACTIVATIONS, MLPBody, Sim2RealNetwork
+from ._networks import ACTIVATIONS, MLPBody, Sim2RealNetwork, pointwise_loss
 from ._sparse import CompactBatch, LazyAdam
 from ._training import _batch_bounds
 
@@ -229,7 +229,7 @@ class _MemberAdam:
         # one step count serve the run, so an Adam step is a few fused calls
         # whatever the number of members (Adam is element-wise: the same update).
         kinds = [None] * M if kinds is None else list(kinds)
-        self.runs = [(start, stop) for start, stop in _runs(kinds)]
+        self.runs = list(_runs(kinds))
         # per run and part ("body", "heads"): its parameters, moments and step counts
         self.parts = [{part: [(k, p.detach()[a:b], exp_avgs[k][a:b], exp_avg_sqs[k][a:b],
                                torch.zeros((), dtype=torch.float32))
@@ -298,7 +298,7 @@ def _member_loss(pred, target, row_mask, kind, task_weights, weighted=False, com
     """
     if complete:
         diff = pred - target
-        err = _pointwise(diff, kind)
+        err = pointwise_loss(diff, kind)
         if row_mask is None:
             per_task = err.sum(dim=1) / err.shape[1]
         else:  # a member that sits out the step has no row: its loss is 0
@@ -312,7 +312,7 @@ def _member_loss(pred, target, row_mask, kind, task_weights, weighted=False, com
     if row_mask is not None:
         observed &= row_mask[..., None] > 0
     diff = torch.where(observed, pred - torch.nan_to_num(target), 0.0)
-    err = _pointwise(diff, kind)
+    err = pointwise_loss(diff, kind)
     if row_weights is not None:
         counts = (observed * row_weights).sum(dim=1)  # (members, tasks): the weight mass
         per_task = (err * row_weights).sum(dim=1) / counts.clamp(min=1e-12)
@@ -323,16 +323,6 @@ def _member_loss(pred, target, row_mask, kind, task_weights, weighted=False, com
                else task_weights.expand_as(per_task))
     weights = weights * (counts > 0)
     return (weights * per_task).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-12)
-
-
-def _pointwise(diff, kind):
-    """The loss of each prediction error: squared, absolute or Huber (delta 1, torch's)."""
-    if kind == "mse":
-        return diff * diff
-    if kind == "l1":
-        return diff.abs()
-    absolute = diff.abs()
-    return torch.where(absolute < 1.0, 0.5 * diff * diff, absolute - 0.5)
 
 
 def _schedule_factor(schedule, epoch, step, steps_per_epoch, epochs):
@@ -414,10 +404,10 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
     snapshots = {}
     stopped = np.zeros(M, dtype=bool)
     best = [(np.inf, None, 0) for _ in members]  # (loss, state, misses)
+    by_epoch = recipe.lr_schedule != "onecycle"  # constant or cosine: one factor per epoch
     for epoch in range(recipe.epochs):
         stack.training = True
         total = torch.zeros(M, device=device)
-        by_epoch = recipe.lr_schedule != "onecycle"  # constant or cosine: one factor per epoch
         for step, (index, mask, active, counts) in enumerate(batches.epoch(device)):
             if step == 0 or not by_epoch:
                 factors = [_schedule_factor(recipe.lr_schedule, epoch, step, n_steps,
