@@ -170,15 +170,15 @@ class LazyAdam:
         self.weight = weight
         self.exp_avg = torch.zeros(weight.shape, dtype=weight.dtype, device=weight.device)
         self.exp_avg_sq = torch.zeros_like(self.exp_avg)
-        self.steps = [torch.zeros((), dtype=torch.float32) for _ in range(n_members)]
         self.anchors = anchors
         # Runs of neighbouring members that take every step together (a stack's,
         # whose unused slots all point at its spare row): each run is updated as
         # one slab, its members' unused slots included. Their gradient is zero and
         # so are the spare row's weight and moments, so Adam leaves them at zero.
         self.runs = runs
-        self.run_steps = None if runs is None else [torch.zeros((), dtype=torch.float32)
-                                                    for _ in runs]
+        # Adam's step count of each run, or of each member without runs.
+        self.steps = [torch.zeros((), dtype=torch.float32)
+                      for _ in (range(n_members) if runs is None else runs)]
 
     @torch.no_grad()
     def step(self, batch, gathered, grad, active, lrs, *, weight_decay=0.0, l2sp=0.0):
@@ -195,22 +195,8 @@ class LazyAdam:
         if l2sp and self.anchors is not None:
             grad = grad + l2sp * (gathered - self.anchors.index_select(0, rows).view(shape))
         by_lr = {}
-        if self.runs is not None:
-            for r, (a, b) in enumerate(self.runs):
-                if active[a]:
-                    entry = by_lr.setdefault(float(lrs[a]), ([], [], [], [], []))
-                    for values, item in zip(entry, (gathered[a:b], grad[a:b], avgs[a:b],
-                                                    sqs[a:b], self.run_steps[r])):
-                        values.append(item)
-        for m, count in enumerate([] if self.runs is not None else batch.counts.tolist()):
-            if not active[m]:
-                continue
-            if not count:  # a batch of empty rows: a step all the same, as dense Adam's
-                self.steps[m] += 1
-                continue
-            entry = by_lr.setdefault(float(lrs[m]), ([], [], [], [], []))
-            for values, item in zip(entry, (gathered[m, :count], grad[m, :count],
-                                            avgs[m, :count], sqs[m, :count], self.steps[m])):
+        for lr, items in self._slabs(batch, active, lrs, (gathered, grad, avgs, sqs)):
+            for values, item in zip(by_lr.setdefault(lr, ([], [], [], [], [])), items):
                 values.append(item)
         for lr, (p, g, a, s, steps) in by_lr.items():
             _adam(p, g, a, s, [], steps, fused=True, amsgrad=False, beta1=BETAS[0],
@@ -220,3 +206,22 @@ class LazyAdam:
         self.weight.index_copy_(0, rows, gathered.reshape(-1, shape[-1]))
         self.exp_avg.index_copy_(0, rows, avgs.view(-1, shape[-1]))
         self.exp_avg_sq.index_copy_(0, rows, sqs.view(-1, shape[-1]))
+
+    def _slabs(self, batch, active, lrs, tensors):
+        """``(lr, (weights, gradient, moments..., step count))`` of each slab Adam moves.
+
+        ``tensors`` are shaped (members, U, outputs): a run's members as one
+        slab, or without runs each member's real slots.
+        """
+        if self.runs is not None:
+            for (a, b), steps in zip(self.runs, self.steps):
+                if active[a]:
+                    yield float(lrs[a]), (*(t[a:b] for t in tensors), steps)
+            return
+        for m, count in enumerate(batch.counts.tolist()):
+            if not active[m]:
+                continue
+            if not count:  # a batch of empty rows: a step all the same, as dense Adam's
+                self.steps[m] += 1
+                continue
+            yield float(lrs[m]), (*(t[m, :count] for t in tensors), self.steps[m])
