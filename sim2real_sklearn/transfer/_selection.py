@@ -190,19 +190,23 @@ def fit_auto(regressor, X, y, X_source, y_source, groups, pretraining=None, weig
 
 def _selection_table(errors, reference):
     """Each candidate's validation error, and its paired difference to the reference's."""
-    ref = np.asarray(errors[reference])
     table = {}
     for name, values in errors.items():
         values = np.asarray(values)
-        diff = values - ref
+        diff, se = _paired_difference(values, errors[reference])
         table[name] = {
             "mean_mae": float(values.mean()), "std_mae": float(values.std()),
             "fold_mae": [float(v) for v in values],
-            "diff_to_reference": float(diff.mean()),
-            # the standard error of the mean paired difference over folds
-            "diff_se": float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0,
+            "diff_to_reference": diff, "diff_se": se,
         }
     return table
+
+
+def _paired_difference(values, reference):
+    """The mean per-fold difference ``values - reference`` and its standard error."""
+    diff = np.asarray(values) - np.asarray(reference)
+    se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
+    return float(diff.mean()), se
 
 
 def _choose(table, variants):
@@ -222,10 +226,9 @@ def _choose(table, variants):
 
     def beats(name, other):
         """By how much ``name`` validates better than ``other``: (share, standard errors)."""
-        diff = np.asarray(table[name]["fold_mae"]) - np.asarray(table[other]["fold_mae"])
-        se = diff.std(ddof=1) / np.sqrt(len(diff)) if len(diff) > 1 else 0.0
-        n_se = -diff.mean() / se if se > 0 else (np.inf if diff.mean() < 0 else 0.0)
-        return -diff.mean() / mean(other), n_se
+        diff, se = _paired_difference(table[name]["fold_mae"], table[other]["fold_mae"])
+        n_se = -diff / se if se > 0 else (np.inf if diff < 0 else 0.0)
+        return -diff / mean(other), n_se
 
     transfer = [name for name in table if variants[name][0] != "none"]
     direct = [name for name in table if variants[name][0] == "none"]
