@@ -80,6 +80,27 @@ def test_same_numbers_whatever_n_jobs(data):
     assert not np.allclose(other.grid_scores, serial.grid_scores)
 
 
+class _OrderSpy(SpyTransfer):
+    """Records how many source rows each fit saw, in the order of the fits."""
+
+    order = []
+
+    def fit(self, X, y, X_source=None, y_source=None):
+        _OrderSpy.order.append(0 if X_source is None else len(X_source[0]))
+        return super().fit(X, y, X_source, y_source)
+
+
+def test_largest_source_sizes_are_fitted_first(data):
+    # A worker that starts the biggest fits last leaves the other cores idle at the end.
+    _OrderSpy.order = []
+    result = scaling_curve(_OrderSpy(), *data, source_sizes=[25, 100, 50], n_trials=2,
+                           n_jobs=1, random_state=0)
+    assert _OrderSpy.order == [100, 100, 50, 50, 25, 25, 0, 0]
+    plain = scaling_curve(SpyTransfer(), *data, source_sizes=[25, 100, 50], n_trials=2,
+                          n_jobs=1, random_state=0)
+    np.testing.assert_array_equal(result.scores, plain.scores)
+
+
 def test_random_state_none_records_a_seed_that_reproduces_the_run(data):
     first = scaling_curve(SpyTransfer(), *data, source_sizes=[10, 300], n_trials=3)
     again = scaling_curve(SpyTransfer(), *data, source_sizes=[10, 300], n_trials=3,
