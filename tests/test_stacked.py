@@ -198,3 +198,38 @@ def test_lazy_adam_moves_only_the_touched_rows():
     assert torch.equal(after[:, untouched], before[:, untouched])
     touched = np.setdiff1d(np.arange(200), untouched)
     assert (after[:, touched] != before[:, touched]).any(dim=0).all()
+
+
+@pytest.mark.parametrize("kind", ["mse", "l1", "huber"])
+@pytest.mark.parametrize("padded", [False, True])
+def test_gradients_by_hand_equal_autograd(kind, padded):
+    from sim2real_sklearn.transfer._stacked import StackedMLP, _losses, _step_by_hand
+
+    states = [network(seed).state_dict() for seed in range(3)]
+    index = torch.as_tensor(RNG.choice(N, size=(3, 20)))
+    mask = None
+    if padded:  # the last member has 12 real rows, as in a stack of unequal members
+        mask = torch.ones(3, 20)
+        mask[2, 12:] = 0
+    targets = 3 * Y[index]
+    grads = []
+    for by_hand in (False, True):
+        stack = StackedMLP(states, "relu", 0.0, "cpu")
+        stack.weights[0].requires_grad_(False)  # a frozen first layer gets no gradient
+        stack.biases[0].requires_grad_(False)
+        if by_hand:
+            loss = _step_by_hand(stack, X[index], targets, mask, kind, slice(1, 2))
+        else:
+            loss = _losses(stack.forward(X[index], row_mask=mask)[..., 1:2], targets, mask,
+                           [kind] * 3, None, complete=True)
+            loss.sum().backward()
+        grads.append((loss.detach(), [None if p.grad is None else p.grad.clone()
+                                      for p in stack.parameters()]))
+    (auto_loss, auto_grads), (hand_loss, hand_grads) = grads
+    torch.testing.assert_close(hand_loss, auto_loss)
+    n_layers = len(stack.weights)  # parameters(): the weights, then the biases
+    assert hand_grads[0] is None and hand_grads[n_layers] is None
+    for got, expected in zip(hand_grads, auto_grads):
+        if expected is not None:
+            assert got.abs().max() > 0
+            torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)
