@@ -482,15 +482,20 @@ def _step_by_hand(stack, X, target, row_mask, kind, tasks):
             h = h.clamp_(min=0)
             inputs.append(h)
     pred = h[..., tasks]
-    loss = _member_loss(pred, target, row_mask, kind, None, complete=True)
-    # d loss / d pred: each member's loss is a mean over its rows and the tasks
+    # Each member's loss is a mean over its rows and the tasks (as _member_loss's short
+    # path); its derivative by the prediction is the pointwise one times the mean's weight.
     diff = pred - target
+    err = pointwise_loss(diff, kind)
     grad = 2 * diff if kind == "mse" else diff.sign() if kind == "l1" else diff.clamp(-1, 1)
     if row_mask is None:
-        grad = grad / (pred.shape[1] * pred.shape[2])
+        scale = 1.0 / (pred.shape[1] * pred.shape[2])
+        loss = err.sum(dim=(1, 2)) * scale
+        grad = grad.mul_(scale)
     else:
         counts = row_mask.sum(dim=1, keepdim=True).clamp(min=1)
-        grad = grad * (row_mask / (counts * pred.shape[2]))[..., None]
+        scale = (row_mask / (counts * pred.shape[2]))[..., None]
+        loss = (err * scale).sum(dim=(1, 2))
+        grad = grad.mul_(scale)
     if pred.shape[2] != h.shape[2]:  # outputs not trained get no gradient
         full = torch.zeros_like(h)
         full[..., tasks] = grad
