@@ -405,10 +405,9 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
     stopped = np.zeros(M, dtype=bool)
     best = [(np.inf, None, 0) for _ in members]  # (loss, state, misses)
     by_epoch = recipe.lr_schedule != "onecycle"  # constant or cosine: one factor per epoch
-    # The common stack (dense ReLU layers, no dropout, every label present, one loss)
+    # The common stack (ReLU layers, no dropout, every label present, one loss)
     # takes its gradients from _step_by_hand, the rest from autograd.
-    by_hand = (complete and not sparse and activation == "relu" and dropout == 0
-               and len(set(kinds)) == 1)
+    by_hand = complete and activation == "relu" and dropout == 0 and len(set(kinds)) == 1
     for epoch in range(recipe.epochs):
         stack.training = True
         total = torch.zeros(M, device=device)
@@ -464,7 +463,7 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
 
 @torch.no_grad()
 def _step_by_hand(stack, X, target, row_mask, kind, tasks):
-    """Forward and backward pass of a dense ReLU stack without autograd; returns the losses.
+    """Forward and backward pass of a ReLU stack without autograd; returns the losses.
 
     The same products as autograd's (``bmm`` of a layer's inputs and the
     output gradient for a weight, a sum over rows for a bias), so the same
@@ -474,9 +473,15 @@ def _step_by_hand(stack, X, target, row_mask, kind, tasks):
     Only the losses' short path (``complete``: no missing label, no weight).
     """
     inputs = [X]  # each layer's input
-    last = len(stack.weights) - 1
-    h = X
-    for i, (W, b) in enumerate(zip(stack.weights, stack.biases)):
+    weights = list(stack.weights)
+    if stack.sparse:  # the first layer: the batch's touched weight rows, as in forward()
+        flat = stack.first_rows()
+        batch = CompactBatch(X, weights[0].shape[1], row_mask, padding_row=len(flat) - 1)
+        inputs[0], weights[0] = batch.X, flat[batch.rows]
+        stack.touched = (batch, weights[0])  # LazyAdam reads their .grad
+    last = len(weights) - 1
+    h = inputs[0]
+    for i, (W, b) in enumerate(zip(weights, stack.biases)):
         h = torch.baddbmm(b, h, W)
         if i < last:
             h = h.clamp_(min=0)
@@ -500,9 +505,10 @@ def _step_by_hand(stack, X, target, row_mask, kind, tasks):
         full = torch.zeros_like(h)
         full[..., tasks] = grad
         grad = full
-    trainable = [W.requires_grad for W in stack.weights]
+    # (by the biases: a sparse first weight is trained through its gathered rows only)
+    trainable = [b.requires_grad for b in stack.biases]
     for i in range(last, -1, -1):
-        W, b = stack.weights[i], stack.biases[i]
+        W, b = weights[i], stack.biases[i]
         if trainable[i]:
             W.grad = torch.bmm(inputs[i].transpose(1, 2), grad)
             b.grad = grad.sum(dim=1, keepdim=True)
