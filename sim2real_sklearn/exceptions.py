@@ -61,12 +61,11 @@ class TrainingDivergedError(FloatingPointError):
     >>> import numpy as np
     >>> from sim2real_sklearn import Sim2RealRegressor
     >>> X = np.random.default_rng(0).normal(size=(20, 3)) * 1e20  # unscaled inputs
-    >>> model = Sim2RealRegressor((8,), pretrain_epochs=3, random_state=0)
     >>> try:
-    ...     model.fit(X, X[:, 0] / 1e20, X_source=(X,), y_source=(X[:, 1] / 1e20,))
+    ...     Sim2RealRegressor((8,), finetune_epochs=3, random_state=0).fit(X, X[:, 0] / 1e20)
     ... except TrainingDivergedError as exc:
     ...     print(exc.phase, exc.epoch)
-    pretraining 1
+    direct learning (no source) 1
     """
 
     def __init__(self, message, *, phase=None, epoch=None, loss=None):

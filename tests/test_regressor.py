@@ -410,22 +410,3 @@ def test_recipe_settings_do_not_invalidate_the_cached_pretraining(tmp_path):
                    dict(finetune_lr_schedule="cosine")):
         model = Sim2RealRegressor(**base, **recipe).fit(Xt, yt, X_source=Xs, y_source=ys)
         assert model.pretrain_from_cache_, recipe
-
-
-def test_direct_learning_does_not_depend_on_the_inputs_scale(tmp_path):
-    # Direct learning scales the inputs on its own training rows, so that in a pipeline
-    # whose scaler was fitted on the source rows ("auto" choosing no source) it learns
-    # as on target-scaled inputs; and the saved model keeps that scaling.
-    from sim2real_sklearn import load_model, save_model
-
-    _, _, X, y, X_test, _ = sim2real_data(n_target=60)
-    shift, scale = np.linspace(-50, 50, X.shape[1]), np.geomspace(1e-2, 1e3, X.shape[1])
-    settings = dict(FAST, finetune_epochs=20, random_state=0)
-    plain = Sim2RealRegressor(**settings).fit(X, y)
-    moved = Sim2RealRegressor(**settings).fit(X * scale + shift, y)
-    expected = plain.predict(X_test)
-    got = moved.predict(X_test * scale + shift)
-    np.testing.assert_allclose(got, expected, rtol=1e-3, atol=1e-3 * np.abs(expected).max())
-    save_model(moved, tmp_path / "direct")
-    np.testing.assert_array_equal(load_model(tmp_path / "direct").predict(X_test * scale + shift),
-                                  got)

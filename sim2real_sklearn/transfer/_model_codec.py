@@ -315,8 +315,6 @@ class Decoder:
         )
         net.initialize()
         state_dict = {name: self.tensor(key, where) for name, key in node["state_dict"].items()}
-        if "input_mean" in state_dict and "input_scale" in state_dict:  # direct learning's
-            net.module_.standardize_inputs(state_dict["input_mean"], state_dict["input_scale"])
         try:
             # Copies the CPU tensors into the parameters, which live on `device`.
             net.module_.load_state_dict(state_dict)

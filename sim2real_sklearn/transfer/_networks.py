@@ -128,37 +128,9 @@ class Sim2RealNetwork(nn.Module):
         self.heads = nn.Linear(body.out_features, n_tasks)
         self.body_frozen = False
         self.frozen_layers = 0
-        # Set by standardize_inputs (direct learning); None buffers are not in the state_dict.
-        self.register_buffer("input_mean", None)
-        self.register_buffer("input_scale", None)
 
     def forward(self, X):
-        # (getattr: a network pickled before these buffers existed has none)
-        if getattr(self, "input_mean", None) is not None and X.dim() == 2:  # dense rows
-            X = (X - self.input_mean) / self.input_scale
         return self.heads(self.body(X))
-
-    def standardize_inputs(self, mean, scale):
-        """Train and predict on ``(X - mean) / scale`` (buffers of the network, saved with it).
-
-        Direct learning scales its inputs on its own training rows: inside a
-        pipeline whose scaler was fitted on the source rows, a network without
-        a source would otherwise see the source's scaling of the target rows.
-
-        Examples
-        --------
-        >>> import torch
-        >>> net = Sim2RealNetwork(MLPBody(2, (4,)), n_tasks=1)
-        >>> X = torch.tensor([[10.0, 0.0], [30.0, 2.0]])
-        >>> before = net(torch.tensor([[-1.0, -1.0], [1.0, 1.0]]))
-        >>> _ = net.standardize_inputs([20.0, 1.0], [10.0, 1.0])
-        >>> bool(torch.allclose(net(X), before))
-        True
-        """
-        device = self.heads.weight.device
-        self.input_mean = torch.as_tensor(mean, dtype=torch.float32, device=device).clone()
-        self.input_scale = torch.as_tensor(scale, dtype=torch.float32, device=device).clone()
-        return self
 
     def body_layers(self):
         """The body's layers that hold weights, in order (Linear, BatchNorm, ... of your body)."""

@@ -200,14 +200,7 @@ class TrainingPlanMixin:
         """
         if X_source is None:
             self._set_target_scaling(y)
-            network = self._seeded_network(n_tasks, train_seed)
-            if not scipy.sparse.issparse(X) and isinstance(network, Sim2RealNetwork):
-                # Inputs scaled on the training rows themselves, as a direct-learning pipeline
-                # would scale them (in a pipeline whose scaler saw the source, "auto"'s
-                # direct learning otherwise trains on the source's scaling: up to 17% worse).
-                mean, scale = _scaling(X)
-                network.standardize_inputs(mean, scale)
-            return network, X, self._scaled_target(y)
+            return self._seeded_network(n_tasks, train_seed), X, self._scaled_target(y)
         if self.strategy == "multitask":
             self._set_target_scaling(y)
             self.source_mean_, self.source_scale_ = _scaling(y_source)

@@ -84,12 +84,6 @@ class Sim2RealRegressor(TrainingPlanMixin, RegressorMixin, BaseEstimator):
         - ``"multitask"``: one training on source and target rows together,
           with the source tasks' losses weighted by ``source_weight``; uses the
           ``pretrain_*`` settings.
-
-        Without ``X_source`` (or when ``"auto"`` chooses direct learning) the
-        network learns from the target alone, on dense inputs standardised on
-        its own training rows (mean 0, standard deviation 1; kept in the
-        network and applied in ``predict``), as a direct-learning pipeline's
-        scaler would give them even when the pipeline's scaler saw the source.
     source_weight : float, default=1.0
         Loss weight of each source task relative to the target in ``"multitask"``.
     reuse_source_head : bool, default=True

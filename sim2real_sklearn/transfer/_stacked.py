@@ -127,18 +127,6 @@ class StackedMLP:
         self.biases = [torch.stack([s[f"{n}.bias"][None] for s in states]).to(device).contiguous()
                        for n in names]
         self.names = names
-        # Members that scale their inputs (direct learning, Sim2RealNetwork.standardize_inputs);
-        # the others get mean 0 and scale 1 here.
-        self.standardized = ["input_mean" in s for s in states]
-        self.input_mean = self.input_scale = None
-        if any(self.standardized) and not sparse:
-            width = self.weights[0].shape[1]
-            self.input_mean = torch.stack([
-                s["input_mean"] if "input_mean" in s else torch.zeros(width)
-                for s in states]).to(device)[:, None]
-            self.input_scale = torch.stack([
-                s["input_scale"] if "input_scale" in s else torch.ones(width)
-                for s in states]).to(device)[:, None]
         self.activation = ACTIVATIONS[activation]()
         self.dropout = dropout
         self.training = True
@@ -175,7 +163,7 @@ class StackedMLP:
         batch's gathered rows for :class:`~._sparse.LazyAdam`.
         """
         last = len(self.weights) - 1
-        h = self.scaled_inputs(X)
+        h = X
         for i, (W, b) in enumerate(zip(self.weights, self.biases)):
             if i == 0 and self.sparse:
                 flat = self.first_rows()
@@ -195,18 +183,9 @@ class StackedMLP:
                         no_dropout.view(-1, 1, 1), h, dropped)
         return h
 
-    def scaled_inputs(self, X):
-        """Dense inputs (members, rows, features) as each member's network scales them."""
-        if self.input_mean is None:
-            return X
-        return (X - self.input_mean) / self.input_scale
-
     def member_state(self, m):
         """Member ``m``'s weights as a ``state_dict`` of a :class:`Sim2RealNetwork`."""
         state = {}
-        if self.standardized[m] and self.input_mean is not None:
-            state["input_mean"] = self.input_mean[m, 0].clone().cpu()
-            state["input_scale"] = self.input_scale[m, 0].clone().cpu()
         for name, W, b in zip(self.names, self.weights, self.biases):
             state[f"{name}.weight"] = W[m].detach().T.contiguous().cpu()
             state[f"{name}.bias"] = b[m, 0].detach().clone().cpu()
@@ -493,7 +472,7 @@ def _step_by_hand(stack, X, target, row_mask, kind, tasks):
     as much as the arithmetic: this path makes a stack's step about 1.4x faster.
     Only the losses' short path (``complete``: no missing label, no weight).
     """
-    inputs = [stack.scaled_inputs(X)]  # each layer's input
+    inputs = [X]  # each layer's input
     weights = list(stack.weights)
     if stack.sparse:  # the first layer: the batch's touched weight rows, as in forward()
         flat = stack.first_rows()
@@ -655,7 +634,5 @@ def network_from_state(state, body_params, n_features_in, n_tasks):
     """A :class:`Sim2RealNetwork` holding one member's weights."""
     with torch.random.fork_rng(devices=[]):
         network = Sim2RealNetwork(MLPBody(n_features_in, **body_params), n_tasks=n_tasks)
-    if "input_mean" in state:
-        network.standardize_inputs(state["input_mean"], state["input_scale"])
     network.load_state_dict(state)
     return network
