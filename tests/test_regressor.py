@@ -410,3 +410,25 @@ def test_recipe_settings_do_not_invalidate_the_cached_pretraining(tmp_path):
                    dict(finetune_lr_schedule="cosine")):
         model = Sim2RealRegressor(**base, **recipe).fit(Xt, yt, X_source=Xs, y_source=ys)
         assert model.pretrain_from_cache_, recipe
+
+
+@pytest.mark.parametrize("users_setting", [False, True])
+def test_training_leaves_the_users_denormal_setting_as_it_was(users_setting):
+    # Training flushes subnormal floats to zero (Adam's moments of dead units reach
+    # them and slow every step); the process's setting is the user's again afterwards.
+    from sim2real_sklearn._torch_threads import flush_denormals
+
+    def flushing():
+        return (torch.tensor([1e-30]) * 1e-9).item() == 0
+
+    X_source, y_source, X, y, _, _ = sim2real_data(n_source=200, n_target=30)
+    torch.set_flush_denormal(users_setting)
+    try:
+        with flush_denormals():
+            assert flushing()
+        assert flushing() == users_setting
+        Sim2RealRegressor((8,), pretrain_epochs=2, finetune_epochs=2, random_state=0).fit(
+            X, y, X_source=X_source, y_source=y_source)
+        assert flushing() == users_setting
+    finally:
+        torch.set_flush_denormal(False)

@@ -28,6 +28,7 @@ import numpy as np
 import torch
 from torch.optim.adam import adam as _adam
 
+from .._torch_threads import flush_denormals
 from ._networks import ACTIVATIONS, MLPBody, Sim2RealNetwork, pointwise_loss
 from ._sparse import CompactBatch, LazyAdam
 from ._training import _batch_bounds
@@ -340,6 +341,7 @@ def _schedule_factor(schedule, epoch, step, steps_per_epoch, epochs):
     return end + (peak - end) * (1 + np.cos(np.pi * (t - warm) / (total - 1 - warm))) / 2
 
 
+@flush_denormals()
 def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, tasks,
                   task_weights=None, device="cpu", snapshot_epochs=(), sparse=False,
                   weighted=False):

@@ -19,6 +19,7 @@ from skorch.callbacks import EarlyStopping, LRScheduler
 from skorch.dataset import Dataset
 from skorch.helper import predefined_split
 
+from .._torch_threads import flush_denormals
 from ..exceptions import TrainingDivergedError
 from ._networks import MaskedLoss, MLPBody
 from ._sparse import LazyAdam
@@ -288,6 +289,7 @@ def _named_callback(item):
     return name or type(callback).__name__, callback
 
 
+@flush_denormals()
 def _train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, device, verbose=0,
                 phase="training", lr_param="lr", callbacks=(), weighted=False):
     """Train the outputs ``tasks`` of ``network`` on ``X, Y`` (tensors) for one phase.
