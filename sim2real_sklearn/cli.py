@@ -124,7 +124,7 @@ def _add_study_options(parser, trials, n_jobs=1):
                         choices=_STRATEGIES,
                         help="how the source is used (default finetune, as Sim2RealRegressor); "
                              "auto picks per fit by an inner validation on the training rows "
-                             "among these and direct learning (2-4x slower)")
+                             "among these and direct learning (2-3x slower)")
     parser.add_argument("--hidden", default="256,128", help="hidden layer sizes (default 256,128)")
     parser.add_argument("--pretrain-epochs", type=int, default=100)
     parser.add_argument("--finetune-epochs", type=int, default=60)
@@ -155,7 +155,7 @@ def run_demo(args):
     from .datasets import make_sim2real_regression
 
     _check_output_options(args)
-    # 12,800 rows and sizes from 100 give two decades: enough to see the law (about 2 min on
+    # 12,800 rows and sizes from 100 give two decades: enough to see the law (about 1 min on
     # 2 cores).
     n_source = 800 if args.quick else 12800
     X_sim, y_sim, X_exp, y_exp = make_sim2real_regression(
