@@ -188,6 +188,15 @@ def pointwise_loss(diff, kind):
     return torch.where(absolute < 1.0, 0.5 * diff * diff, absolute - 0.5)
 
 
+def pointwise_loss_gradient(diff, kind):
+    """The derivative of :func:`pointwise_loss` by the error, as autograd takes it (0 at 0)."""
+    if kind == "mse":
+        return 2 * diff
+    if kind == "l1":
+        return diff.sign()
+    return diff.clamp(-1.0, 1.0)
+
+
 class MaskedLoss(nn.Module):
     """A regression loss per task (MSE, L1 or Huber), then a weighted mean over tasks.
 

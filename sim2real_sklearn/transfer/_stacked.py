@@ -26,14 +26,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-from torch.optim.adam import adam as _adam
 
 from .._torch_threads import flush_denormals
-from ._networks import ACTIVATIONS, MLPBody, Sim2RealNetwork, pointwise_loss
-from ._sparse import CompactBatch, LazyAdam
+from ._networks import (
+    ACTIVATIONS,
+    MLPBody,
+    Sim2RealNetwork,
+    pointwise_loss,
+    pointwise_loss_gradient,
+)
+from ._sparse import CompactBatch
+from ._stacked_adam import MemberAdam, schedule_factor
 from ._training import _batch_bounds
-
-_BETAS, _EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the single-model path
 
 
 @dataclass
@@ -155,6 +159,20 @@ class StackedMLP:
         """The sparse first layer's weight, flat: ``(members * columns + 1, outputs)``."""
         return self._flat_first
 
+    def gather_first(self, X, row_mask=None, keep=False):
+        """A packed sparse batch as dense rows over the columns it touches, and their weights.
+
+        Returns the :class:`~._sparse.CompactBatch` and the touched rows of the
+        first weight, ``(members, U, outputs)``; ``keep`` remembers both as
+        ``touched``, whose gradient :class:`~._sparse.LazyAdam` applies.
+        """
+        flat = self.first_rows()
+        batch = CompactBatch(X, self.weights[0].shape[1], row_mask, padding_row=len(flat) - 1)
+        gathered = flat[batch.rows]
+        if keep:
+            self.touched = (batch, gathered)
+        return batch, gathered
+
     def forward(self, X, no_dropout=None, row_mask=None, train_first=False):
         """``X`` of shape (members, rows, features) to outputs (members, rows, tasks).
 
@@ -167,12 +185,9 @@ class StackedMLP:
         h = X
         for i, (W, b) in enumerate(zip(self.weights, self.biases)):
             if i == 0 and self.sparse:
-                flat = self.first_rows()
-                batch = CompactBatch(X, W.shape[1], row_mask, padding_row=len(flat) - 1)
-                gathered = flat[batch.rows]
+                batch, gathered = self.gather_first(X, row_mask, keep=train_first)
                 if train_first:
                     gathered.requires_grad_(True)
-                    self.touched = (batch, gathered)
                 h = torch.baddbmm(b, batch.X, gathered)
             else:
                 h = torch.baddbmm(b, h, W)
@@ -198,95 +213,6 @@ def _layer_order(name):
     if name.startswith("body."):
         return (0, int(name.split(".")[-1]))
     return (1, 0)
-
-
-class _MemberAdam:
-    """Adam over stacked weights, one optimiser per member.
-
-    Each member's slice of each stacked tensor is a parameter of its own with
-    its own step count, updated by torch's fused Adam kernel: the update
-    ``torch.optim.Adam(fused=True)`` gives one network alone. A member that
-    sits out a step (its rows ran out before the others', or its body is
-    frozen) is left out of that step, moments and step count included.
-    A sparse first layer is updated by :class:`~._sparse.LazyAdam` instead.
-    """
-
-    def __init__(self, stack, recipe, kinds=None):
-        M = stack.n_members
-        n_body = len(stack.weights) - 1
-        self.tensors = []  # (stacked tensor, is_body)
-        for i, (W, b) in enumerate(zip(stack.weights, stack.biases)):
-            if i < n_body and i < recipe.frozen_layers:
-                W.requires_grad_(False)
-                b.requires_grad_(False)
-                continue
-            for p in (W, b):
-                if p.requires_grad:
-                    self.tensors.append((p, i < n_body))
-        exp_avgs = [torch.zeros_like(p) for p, _ in self.tensors]
-        exp_avg_sqs = [torch.zeros_like(p) for p, _ in self.tensors]
-        # Neighbouring members of one kind (the same steps per epoch, both frozen
-        # or not) take every step together: one slice of the stacked tensors and
-        # one step count serve the run, so an Adam step is a few fused calls
-        # whatever the number of members (Adam is element-wise: the same update).
-        kinds = [None] * M if kinds is None else list(kinds)
-        self.runs = list(_runs(kinds))
-        # per run and part ("body", "heads"): its parameters, moments and step counts
-        self.parts = [{part: [(k, p.detach()[a:b], exp_avgs[k][a:b], exp_avg_sqs[k][a:b],
-                               torch.zeros((), dtype=torch.float32))
-                              for k, (p, is_body) in enumerate(self.tensors)
-                              if is_body == (part == "body")]
-                       for part in ("body", "heads")} for a, b in self.runs]
-        self.recipe = recipe
-        body = [p for p, is_body in self.tensors if is_body]
-        self.anchors = (body, [p.detach().clone() for p in body]) if recipe.l2sp > 0 else None
-        self.lazy = None
-        if stack.sparse and recipe.frozen_layers == 0:
-            first = stack.first_rows()
-            self.lazy = LazyAdam(first, M, first.detach().clone() if recipe.l2sp > 0 else None,
-                                 runs=self.runs)
-
-    def step(self, stack, active, frozen, factors):
-        """One step of the ``active`` members (bool, (M,)), with lr multipliers ``factors`` (M,)."""
-        recipe = self.recipe
-        if self.anchors is not None:
-            # L2-SP (Li et al., ICML 2018), as the single-model path adds it to the gradients
-            params, initial = self.anchors
-            grads = [p.grad for p in params]
-            torch._foreach_add_(grads, torch._foreach_sub(params, initial), alpha=recipe.l2sp)
-        grads = [p.grad for p, _ in self.tensors]
-        calls = {}
-        for r, (a, b) in enumerate(self.runs):
-            if not active[a]:
-                continue
-            for part in ("heads",) if frozen[a] else ("body", "heads"):
-                lr = recipe.lr * factors[a] * (recipe.body_lr_ratio if part == "body" else 1.0)
-                entry = calls.setdefault(lr, ([], [], [], [], []))
-                for k, param, avg, sq, count in self.parts[r][part]:
-                    entry[0].append(param)
-                    entry[1].append(grads[k][a:b])
-                    entry[2].append(avg)
-                    entry[3].append(sq)
-                    entry[4].append(count)
-        for lr, (params, grad_list, avgs, sqs, steps) in calls.items():
-            _adam(params, grad_list, avgs, sqs, [], steps, fused=True, amsgrad=False,
-                  beta1=_BETAS[0], beta2=_BETAS[1], lr=lr, weight_decay=recipe.weight_decay,
-                  eps=_EPS, maximize=False)
-        if self.lazy is not None and stack.touched is not None:
-            batch, gathered = stack.touched
-            lrs = recipe.lr * recipe.body_lr_ratio * np.asarray(factors)
-            self.lazy.step(batch, gathered.detach(), gathered.grad, active & ~frozen, lrs,
-                           weight_decay=recipe.weight_decay, l2sp=recipe.l2sp)
-            stack.touched = None
-
-
-def _runs(kinds):
-    """``(start, stop)`` of each run of equal neighbours in ``kinds``."""
-    start = 0
-    for i in range(1, len(kinds) + 1):
-        if i == len(kinds) or kinds[i] != kinds[start]:
-            yield start, i
-            start = i
 
 
 def _member_loss(pred, target, row_mask, kind, task_weights, weighted=False, complete=False):
@@ -324,21 +250,6 @@ def _member_loss(pred, target, row_mask, kind, task_weights, weighted=False, com
                else task_weights.expand_as(per_task))
     weights = weights * (counts > 0)
     return (weights * per_task).sum(dim=1) / weights.sum(dim=1).clamp(min=1e-12)
-
-
-def _schedule_factor(schedule, epoch, step, steps_per_epoch, epochs):
-    """The learning-rate multiplier of a step (cosine by epoch, one-cycle by step), as skorch's."""
-    if schedule == "constant":
-        return 1.0
-    if schedule == "cosine":
-        return 0.5 * (1 + np.cos(np.pi * epoch / epochs))
-    total = max(1, epochs * steps_per_epoch)
-    t = epoch * steps_per_epoch + step
-    warm = 0.3 * total - 1
-    start, peak, end = 1 / 25, 1.0, 1 / 25 / 1e4
-    if t <= warm:
-        return start + (peak - start) * (1 - np.cos(np.pi * t / warm)) / 2
-    return end + (peak - end) * (1 + np.cos(np.pi * (t - warm) / (total - 1 - warm))) / 2
 
 
 @flush_denormals()
@@ -389,7 +300,7 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
         raise ValueError("a frozen member needs a stack without weight decay")
     stack = StackedMLP([m.state for m in members], activation, dropout, device, sparse=sparse)
     batches = _MemberBatches(members, recipe.batch_size)
-    optimizer = _MemberAdam(stack, recipe, kinds=list(zip(batches.steps, frozen)))
+    optimizer = MemberAdam(stack, recipe, kinds=list(zip(batches.steps, frozen)))
     M = len(members)
     frozen_tensor = torch.as_tensor(frozen, device=device)
     Ys = _padded([Y if m.targets is None else m.targets for m in members], device)
@@ -415,7 +326,7 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
         total = torch.zeros(M, device=device)
         for step, (index, mask, active, counts) in enumerate(batches.epoch(device)):
             if step == 0 or not by_epoch:
-                factors = [_schedule_factor(recipe.lr_schedule, epoch, step, n_steps,
+                factors = [schedule_factor(recipe.lr_schedule, epoch, step, n_steps,
                                             recipe.epochs) for n_steps in batches.steps]
             for p in stack.parameters():
                 p.grad = None
@@ -477,10 +388,8 @@ def _step_by_hand(stack, X, target, row_mask, kind, tasks):
     inputs = [X]  # each layer's input
     weights = list(stack.weights)
     if stack.sparse:  # the first layer: the batch's touched weight rows, as in forward()
-        flat = stack.first_rows()
-        batch = CompactBatch(X, weights[0].shape[1], row_mask, padding_row=len(flat) - 1)
-        inputs[0], weights[0] = batch.X, flat[batch.rows]
-        stack.touched = (batch, weights[0])  # LazyAdam reads their .grad
+        batch, weights[0] = stack.gather_first(X, row_mask, keep=True)
+        inputs[0] = batch.X
     last = len(weights) - 1
     h = inputs[0]
     for i, (W, b) in enumerate(zip(weights, stack.biases)):
@@ -493,7 +402,7 @@ def _step_by_hand(stack, X, target, row_mask, kind, tasks):
     # path); its derivative by the prediction is the pointwise one times the mean's weight.
     diff = pred - target
     err = pointwise_loss(diff, kind)
-    grad = 2 * diff if kind == "mse" else diff.sign() if kind == "l1" else diff.clamp(-1, 1)
+    grad = pointwise_loss_gradient(diff, kind)
     if row_mask is None:
         scale = 1.0 / (pred.shape[1] * pred.shape[2])
         loss = err.sum(dim=(1, 2)) * scale
