@@ -89,3 +89,27 @@ def test_what_a_stack_cannot_hold_is_fitted_one_cell_at_a_time():
     assert not can_batch(Sim2RealRegressor(early_stopping=True))
     assert not can_batch(Sim2RealRegressor(memory="cache"))
     assert not can_batch(StandardScaler())
+
+
+def test_members_with_far_fewer_rows_train_in_a_stack_of_their_own(monkeypatch):
+    # A deep ensemble's calibration folds (2/3 of the rows) beside its final members
+    # would sit out a third of each epoch in one stack; trials whose group splits
+    # differ by a few rows stay together. Each member's numbers do not depend on it.
+    from sim2real_sklearn.transfer import _batched
+
+    sizes = []
+    real = _batched.train_stacked
+
+    def spy(members, *args, **kwargs):
+        sizes.append(sorted(len(m.rows) for m in members))
+        return real(members, *args, **kwargs)
+
+    monkeypatch.setattr(_batched, "train_stacked", spy)
+    cells = [dict(X=X_EXP[:n], y=Y_EXP[:n], groups=None, X_source=None, y_source=None)
+             for n in (60, 40, 58, 39, 60)]
+    estimators = [Sim2RealRegressor(random_state=k, **TINY) for k in range(len(cells))]
+    fit_cells(estimators, cells)
+    assert sizes == [[58, 60, 60], [39, 40]]
+    alone = Sim2RealRegressor(random_state=1, **TINY).fit(X_EXP[:40], Y_EXP[:40])
+    np.testing.assert_allclose(estimators[1].predict(X_EXP), alone.predict(X_EXP),
+                               rtol=1e-4, atol=1e-5)

@@ -29,6 +29,10 @@ from ._sparse import pack_many
 from ._stacked import Member, Recipe, train_stacked
 from ._training import _make_net
 
+# A stack holds members whose training rows number at least this share of its
+# largest member's (see _by_rows).
+ROWS_IN_ONE_STACK = 0.85
+
 
 def final_regressor(estimator):
     """The Sim2RealRegressor ending ``estimator`` (itself, or a pipeline's last step), or None."""
@@ -194,14 +198,12 @@ def _finetune_stacked(plans):
                         rows=np.arange(plan.X.shape[0]), seed=plan.seed, frozen=frozen,
                         targets=torch.as_tensor(plan.Y, dtype=torch.float32))
         architecture = tuple((k, tuple(v.shape)) for k, v in network.state_dict().items())
-        # Trials' training rows may differ in number (a group split): a stack holds them
-        # all, a member with fewer rows sitting out the last steps of an epoch.
         key = (recipe, frozen and recipe.weight_decay > 0, architecture,
                (plan.tasks.start, plan.tasks.stop), str(plan.task_weights),
                regressor.activation, regressor.dropout, plan.weighted, regressor.sparse_input_,
                plan.device)
         stacks.setdefault(key, []).append((regressor, plan, member))
-    for key, entries in stacks.items():
+    for key, entries in _by_rows(stacks):
         recipe, sparse, device = key[0], key[-2], key[-1]
         regressor, plan, _ = entries[0]
         X = _stacked_inputs([p.X for _, p, _ in entries], device, sparse)
@@ -213,6 +215,23 @@ def _finetune_stacked(plans):
             plan.network.load_state_dict(state)
             regressor.net_ = _net_holding(plan)
             regressor.finetune_history_ = history
+
+
+def _by_rows(stacks):
+    """Split each stack's entries into groups of similar row counts: ``(key, entries)``.
+
+    Trials' training rows may differ a little in number (a group split): one
+    stack holds them, a member with fewer rows sitting out the last steps of an
+    epoch. Members with far fewer rows (a deep ensemble's calibration folds
+    beside its final members) would sit out a third of every epoch while still
+    costing their share of each step's products: they get a stack of their own.
+    """
+    for key, entries in stacks.items():
+        while entries:  # the largest members and their near equals, in their order
+            most = max(plan.X.shape[0] for _, plan, _ in entries)
+            fits = [plan.X.shape[0] >= ROWS_IN_ONE_STACK * most for _, plan, _ in entries]
+            yield key, [e for e, f in zip(entries, fits) if f]
+            entries = [e for e, f in zip(entries, fits) if not f]
 
 
 def _recipe(settings, frozen_layers=0):
