@@ -103,3 +103,31 @@ def test_an_ensemble_is_reproducible_and_predicts_the_source():
     np.testing.assert_array_equal(first.predict(X_EXP), second.predict(X_EXP))
     assert first.predict_source(X_SIM[:5]).shape == (5, 1)
     assert first.strategy_ == "freeze"
+
+
+def test_the_calibration_holds_out_whole_groups(monkeypatch):
+    # Rows of one material held out together, as new materials will come: the
+    # calibration members must not have trained on any row of a held-out group.
+    from sim2real_sklearn.transfer import _ensemble
+
+    seen = []
+    real = _ensemble.calibration_split
+
+    def spy(*args):
+        seen.append(real(*args))
+        return seen[-1]
+
+    monkeypatch.setattr(_ensemble, "calibration_split", spy)
+    groups = np.repeat(np.arange(20), 4)
+    model = Sim2RealRegressor(**TINY, n_estimators=3, random_state=0)
+    model.fit(X_EXP[:80], Y_EXP[:80], X_source=X_SIM, y_source=Y_SIM, groups=groups)
+    (train, held_out), = seen
+    assert not set(groups[train]) & set(groups[held_out])
+    assert len(held_out) == 16 and len(train) == 64  # 20% of the groups, all their rows
+    assert np.isfinite(model.std_scale_) and model.std_scale_ > 0
+
+
+def test_calibration_without_two_groups_says_what_to_do():
+    model = Sim2RealRegressor(**TINY, n_estimators=2, random_state=0)
+    with pytest.raises(ValueError, match="only 1: give at least 2, or pass calibrate_std=False"):
+        model.fit(X_EXP[:20], Y_EXP[:20], X_source=X_SIM, y_source=Y_SIM, groups=np.zeros(20))
