@@ -218,7 +218,8 @@ def main(argv=None):
             summary[name] = {"mean_mae": float(np.mean(errors)),
                              "ratio_to_direct": float(np.mean(errors) / np.mean(direct)),
                              "wins": wins, "mean_fit_seconds": float(np.mean(times)),
-                             "chosen": chosen}
+                             "chosen": chosen,
+                             "trial_mae": [float(e) for e in errors]}  # for paired analyses
             # Direct learning with this candidate's own fine-tuning settings.
             own = np.mean(rows[name]["direct"]) if name != "direct" else np.mean(direct)
             summary[name]["own_direct_mae"] = float(own)
