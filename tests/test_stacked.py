@@ -233,3 +233,30 @@ def test_gradients_by_hand_equal_autograd(kind, padded):
         if expected is not None:
             assert got.abs().max() > 0
             torch.testing.assert_close(got, expected, rtol=1e-5, atol=1e-6)
+
+
+def test_the_fused_kernel_called_directly_is_torchs_adam(monkeypatch):
+    # The stacks call torch's fused Adam kernel without the functional wrapper; where
+    # the kernel is missing they fall back to the wrapper. Both must be torch's Adam.
+    from sim2real_sklearn.transfer import _sparse
+
+    def run():
+        torch.manual_seed(0)
+        weights = [torch.randn(5, 3), torch.randn(4)]
+        reference = [w.clone().requires_grad_(True) for w in weights]
+        optimiser = torch.optim.Adam(reference, lr=0.01, weight_decay=0.1, fused=True)
+        avgs, sqs = [torch.zeros_like(w) for w in weights], [torch.zeros_like(w) for w in weights]
+        steps = [torch.zeros(()) for _ in weights]
+        for k in range(3):
+            grads = [torch.full_like(w, k + 1.0) * torch.randn_like(w) for w in weights]
+            for r, g in zip(reference, grads):
+                r.grad = g.clone()
+            optimiser.step()
+            _sparse.fused_adam(weights, grads, avgs, sqs, steps, lr=0.01, weight_decay=0.1)
+        for w, r in zip(weights, reference):
+            torch.testing.assert_close(w, r.detach(), rtol=0, atol=0)
+        assert [float(s) for s in steps] == [3.0, 3.0]
+
+    run()
+    monkeypatch.setattr(_sparse, "_FUSED_KERNEL", None)
+    run()

@@ -36,6 +36,31 @@ MIN_COLUMNS = 512
 BETAS, EPS = (0.9, 0.999), 1e-8  # torch.optim.Adam's defaults, as the dense weights'
 
 
+def fused_adam(params, grads, exp_avgs, exp_avg_sqs, steps, *, lr, weight_decay):
+    """One step of ``torch.optim.Adam(fused=True)`` on lists of tensors of one device and dtype.
+
+    The stacks' optimisers (:class:`LazyAdam`, ``_stacked_adam.MemberAdam``)
+    call this at every step. It calls the fused kernel itself: torch's
+    functional ``adam`` spends about as long again grouping the tensors by
+    device and dtype, which a stack's tensors share (0.1 ms of a 1.3 ms step).
+    Where the kernel is missing, the functional path: the same update.
+    """
+    if not params:
+        return
+    if _FUSED_KERNEL is None:
+        _adam(params, grads, exp_avgs, exp_avg_sqs, [], steps, fused=True, amsgrad=False,
+              beta1=BETAS[0], beta2=BETAS[1], lr=lr, weight_decay=weight_decay, eps=EPS,
+              maximize=False)
+        return
+    torch._foreach_add_(steps, 1)  # as torch's _fused_adam does before the kernel
+    _FUSED_KERNEL(params, grads, exp_avgs, exp_avg_sqs, [], steps, amsgrad=False, lr=lr,
+                  beta1=BETAS[0], beta2=BETAS[1], weight_decay=weight_decay, eps=EPS,
+                  maximize=False, grad_scale=None, found_inf=None)
+
+
+_FUSED_KERNEL = getattr(torch, "_fused_adam_", None)
+
+
 def reads_as_sparse(X, sparse_input):
     """Whether the regressor reads ``X`` as sparse rows (``sparse_input`` True, False or "auto").
 
@@ -199,8 +224,7 @@ class LazyAdam:
             for values, item in zip(by_lr.setdefault(lr, ([], [], [], [], [])), items):
                 values.append(item)
         for lr, (p, g, a, s, steps) in by_lr.items():
-            _adam(p, g, a, s, [], steps, fused=True, amsgrad=False, beta1=BETAS[0],
-                  beta2=BETAS[1], lr=lr, weight_decay=weight_decay, eps=EPS, maximize=False)
+            fused_adam(p, g, a, s, steps, lr=lr, weight_decay=weight_decay)
         # Unused slots point at a spare row (or at rows nobody moved): writing them back
         # is harmless.
         self.weight.index_copy_(0, rows, gathered.reshape(-1, shape[-1]))

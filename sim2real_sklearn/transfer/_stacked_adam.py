@@ -8,9 +8,8 @@ per step, and :class:`~._sparse.LazyAdam` for a sparse first layer.
 
 import numpy as np
 import torch
-from torch.optim.adam import adam as _adam
 
-from ._sparse import BETAS, EPS, LazyAdam
+from ._sparse import LazyAdam, fused_adam
 
 
 class MemberAdam:
@@ -82,9 +81,7 @@ class MemberAdam:
                     entry[3].append(sq)
                     entry[4].append(count)
         for lr, (params, grad_list, avgs, sqs, steps) in calls.items():
-            _adam(params, grad_list, avgs, sqs, [], steps, fused=True, amsgrad=False,
-                  beta1=BETAS[0], beta2=BETAS[1], lr=lr, weight_decay=recipe.weight_decay,
-                  eps=EPS, maximize=False)
+            fused_adam(params, grad_list, avgs, sqs, steps, lr=lr, weight_decay=recipe.weight_decay)
         if self.lazy is not None and stack.touched is not None:
             batch, gathered = stack.touched
             lrs = recipe.lr * recipe.body_lr_ratio * np.asarray(factors)
