@@ -260,3 +260,17 @@ def test_the_fused_kernel_called_directly_is_torchs_adam(monkeypatch):
     run()
     monkeypatch.setattr(_sparse, "_FUSED_KERNEL", None)
     run()
+
+
+def test_fused_adam_refuses_a_strided_view_instead_of_writing_past_it():
+    # torch's CPU kernel walks a strided view's storage as if it were contiguous: a
+    # column slice would be updated in the wrong places, its neighbours overwritten.
+    from sim2real_sklearn.transfer._sparse import fused_adam
+
+    storage = torch.randn(3, 8)
+    before = storage.clone()
+    weight, moment = storage[:, :4], storage[:, 4:]  # views with a row stride of 8
+    with pytest.raises(ValueError, match=r"params\[0\] of shape \(3, 4\) is not contiguous"):
+        fused_adam([weight], [torch.ones(3, 4)], [moment], [torch.zeros(3, 4)],
+                   [torch.zeros(())], lr=0.1, weight_decay=0.0)
+    torch.testing.assert_close(storage, before, rtol=0, atol=0)  # nothing was written
