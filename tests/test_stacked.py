@@ -146,7 +146,15 @@ def sparse_network(seed, columns):
     Recipe(epochs=3, batch_size=16, lr=3e-3, weight_decay=1e-3, body_lr_ratio=0.3, l2sp=0.5,
            lr_schedule="cosine"),
 ], ids=["plain", "recipe"])
-def test_sparse_members_train_as_alone(recipe):
+@pytest.mark.parametrize("lazy_adam", ["compiled", "torch"])
+def test_sparse_members_train_as_alone(recipe, lazy_adam, monkeypatch):
+    # both ways of updating the touched rows: in place (numba) and gathered (torch only)
+    from sim2real_sklearn.transfer import _sparse
+
+    if lazy_adam == "compiled" and _sparse.rows_kernel() is None:
+        pytest.skip("numba is not installed (pip install 'sim2real_sklearn[fast]')")
+    if lazy_adam == "torch":
+        monkeypatch.setattr(_sparse, "_ROWS_KERNEL", None)
     X_sparse, packed, Y_sparse = sparse_problem()
     settings = dict(epochs=recipe.epochs, lr=recipe.lr, batch_size=recipe.batch_size,
                     weight_decay=recipe.weight_decay, early_stopping=False,
@@ -274,3 +282,57 @@ def test_fused_adam_refuses_a_strided_view_instead_of_writing_past_it():
         fused_adam([weight], [torch.ones(3, 4)], [moment], [torch.zeros(3, 4)],
                    [torch.zeros(())], lr=0.1, weight_decay=0.0)
     torch.testing.assert_close(storage, before, rtol=0, atol=0)  # nothing was written
+
+
+@pytest.mark.parametrize("stacked", [True, False], ids=["a stack's rows", "one transposed weight"])
+def test_rows_updated_in_place_equal_the_gathered_torch_update(stacked, monkeypatch):
+    # numba's loop (torch's fused-kernel arithmetic, element by element) against the
+    # gather, fused kernel and scatter of the torch path: members with their own
+    # learning rates, one sitting out a step, padding slots, weight decay and L2-SP.
+    from sim2real_sklearn.transfer import _sparse
+
+    if _sparse.rows_kernel() is None:
+        pytest.skip("numba is not installed (pip install 'sim2real_sklearn[fast]')")
+    rng = np.random.default_rng(3)
+    members, columns, outputs = (3, 40, 16) if stacked else (1, 40, 16)
+    X_rows = rng.poisson(0.15, size=(6, members, 8, columns)).astype(np.float32)
+    X_rows[:, :, :, 30:] = 0.0  # columns no row holds: their rows must not move
+    start = torch.randn(columns, outputs) if not stacked else torch.randn(
+        members * columns + 1, outputs)
+    if stacked:
+        start[-1] = 0.0  # the spare row that padding slots point at
+
+    def train(kernel):
+        monkeypatch.setattr(_sparse, "_ROWS_KERNEL", kernel)
+        if stacked:
+            weight = start.clone()
+            lazy = _sparse.LazyAdam(weight, members, anchors=start.clone(), runs=[(0, 2), (2, 3)])
+        else:  # the single-model path: a transposed view of a Linear's weight
+            linear = start.t().contiguous()
+            weight = linear.t()
+            lazy = _sparse.LazyAdam(weight, anchors=weight.clone())
+        for step, x in enumerate(X_rows):
+            packed = _sparse.pack_many(list(x))
+            batch = _sparse.CompactBatch(packed, columns,
+                                         padding_row=len(weight) - 1 if stacked else 0)
+            gathered = weight.index_select(0, batch.rows.view(-1)).view(
+                *batch.rows.shape, outputs)
+            # the first layer's weight gradient: zero on padding slots, as in training
+            grad = torch.bmm(batch.X.transpose(1, 2), torch.as_tensor(output_grads[step]))
+            active = np.ones(members, dtype=bool)
+            if stacked and step == 2:
+                active[2] = False
+            lazy.step(batch, gathered, grad, active, np.array([1e-2, 1e-2, 3e-3]),
+                      weight_decay=1e-3, l2sp=0.1)
+        return weight.clone(), lazy.exp_avg.clone(), lazy.exp_avg_sq.clone(), lazy.steps
+
+    output_grads = rng.normal(size=(len(X_rows), members, 8, outputs)).astype(np.float32)
+    compiled, reference = train(_sparse.rows_kernel()), train(None)
+    for got, want in zip(compiled[:3], reference[:3]):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+    assert [float(s) for s in compiled[3]] == [float(s) for s in reference[3]]
+    moved = (compiled[0] != start).any(dim=1)
+    assert moved.any()
+    held = np.arange(30, columns)  # rows of columns no batch touched
+    rows = np.concatenate([held + m * columns for m in range(members)])
+    assert not moved[rows].any()
