@@ -151,10 +151,10 @@ def test_sparse_members_train_as_alone(recipe, lazy_adam, monkeypatch):
     # both ways of updating the touched rows: in place (numba) and gathered (torch only)
     from sim2real_sklearn.transfer import _sparse
 
-    if lazy_adam == "compiled" and _sparse.rows_kernel() is None:
+    if lazy_adam == "compiled" and _sparse.kernels() is None:
         pytest.skip("numba is not installed (pip install 'sim2real_sklearn[fast]')")
     if lazy_adam == "torch":
-        monkeypatch.setattr(_sparse, "_ROWS_KERNEL", None)
+        monkeypatch.setattr(_sparse, "_KERNELS", None)
     X_sparse, packed, Y_sparse = sparse_problem()
     settings = dict(epochs=recipe.epochs, lr=recipe.lr, batch_size=recipe.batch_size,
                     weight_decay=recipe.weight_decay, early_stopping=False,
@@ -291,7 +291,7 @@ def test_rows_updated_in_place_equal_the_gathered_torch_update(stacked, monkeypa
     # learning rates, one sitting out a step, padding slots, weight decay and L2-SP.
     from sim2real_sklearn.transfer import _sparse
 
-    if _sparse.rows_kernel() is None:
+    if _sparse.kernels() is None:
         pytest.skip("numba is not installed (pip install 'sim2real_sklearn[fast]')")
     rng = np.random.default_rng(3)
     members, columns, outputs = (3, 40, 16) if stacked else (1, 40, 16)
@@ -303,7 +303,7 @@ def test_rows_updated_in_place_equal_the_gathered_torch_update(stacked, monkeypa
         start[-1] = 0.0  # the spare row that padding slots point at
 
     def train(kernel):
-        monkeypatch.setattr(_sparse, "_ROWS_KERNEL", kernel)
+        monkeypatch.setattr(_sparse, "_KERNELS", kernel)
         if stacked:
             weight = start.clone()
             lazy = _sparse.LazyAdam(weight, members, anchors=start.clone(), runs=[(0, 2), (2, 3)])
@@ -327,7 +327,7 @@ def test_rows_updated_in_place_equal_the_gathered_torch_update(stacked, monkeypa
         return weight.clone(), lazy.exp_avg.clone(), lazy.exp_avg_sq.clone(), lazy.steps
 
     output_grads = rng.normal(size=(len(X_rows), members, 8, outputs)).astype(np.float32)
-    compiled, reference = train(_sparse.rows_kernel()), train(None)
+    compiled, reference = train(_sparse.kernels()), train(None)
     for got, want in zip(compiled[:3], reference[:3]):
         torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
     assert [float(s) for s in compiled[3]] == [float(s) for s in reference[3]]
@@ -336,3 +336,46 @@ def test_rows_updated_in_place_equal_the_gathered_torch_update(stacked, monkeypa
     held = np.arange(30, columns)  # rows of columns no batch touched
     rows = np.concatenate([held + m * columns for m in range(members)])
     assert not moved[rows].any()
+
+
+@pytest.mark.parametrize("padded", [False, True])
+def test_compiled_sparse_layer_equals_the_compact_products(padded):
+    # TouchedRows (numba loops over the non-zeros) against CompactBatch (dense products
+    # over the touched columns): the same rows for lazy Adam, the same layer output and
+    # weight gradient; padding rows of a member with fewer rows touch nothing.
+    from sim2real_sklearn.transfer import _sparse
+
+    compiled = _sparse.kernels()
+    if compiled is None:
+        pytest.skip("numba is not installed (pip install 'sim2real_sklearn[fast]')")
+    rng = np.random.default_rng(5)
+    members, batch, columns, outputs = 3, 16, 60, 8
+    x = rng.poisson(0.1, size=(members, batch, columns)).astype(np.float32)
+    x[1, 3] = 0.0  # an empty row
+    packed = _sparse.pack_many(list(x))
+    mask = None
+    if padded:
+        mask = torch.ones(members, batch)
+        mask[2, 10:] = 0
+        x[2, :10, 7], x[2, 10:, 7] = 0.0, 5.0  # a column only padding rows hold: not touched
+        packed = _sparse.pack_many(list(x))
+    weight = torch.randn(members * columns + 1, outputs)
+    weight[-1] = 0.0
+    bias = torch.randn(members, 1, outputs)
+    padding = len(weight) - 1
+    loops = _sparse.TouchedRows(packed, columns, mask, padding, compiled)
+    compact = _sparse.CompactBatch(packed, columns, mask, padding_row=padding)
+    assert torch.equal(loops.rows, compact.rows)
+    assert torch.equal(loops.counts.long(), compact.counts.long())
+    if padded:
+        assert 2 * columns + 7 not in loops.rows[2].tolist()
+    gathered = weight[compact.rows.view(-1)].view(*compact.rows.shape, outputs)
+    torch.testing.assert_close(loops.forward(weight, bias),
+                               torch.baddbmm(bias, compact.X, gathered), rtol=1e-5, atol=1e-5)
+    expected = torch.baddbmm(bias, torch.as_tensor(x), weight[:-1].view(members, columns, -1))
+    real = slice(None) if mask is None else mask.bool()
+    torch.testing.assert_close(loops.forward(weight, bias)[real], expected[real],
+                               rtol=1e-5, atol=1e-5)  # the dense product on real rows
+    grad = torch.randn(members, batch, outputs)
+    torch.testing.assert_close(loops.weight_grad(grad),
+                               torch.bmm(compact.X.transpose(1, 2), grad), rtol=1e-5, atol=1e-5)

@@ -35,7 +35,7 @@ from ._networks import (
     pointwise_loss,
     pointwise_loss_gradient,
 )
-from ._sparse import CompactBatch
+from ._sparse import CompactBatch, TouchedRows, kernels
 from ._stacked_adam import MemberAdam, schedule_factor
 from ._training import _batch_bounds
 
@@ -136,7 +136,9 @@ class StackedMLP:
         self.dropout = dropout
         self.training = True
         self.sparse = sparse
-        self.touched = None  # the last sparse training batch: (CompactBatch, gathered weight rows)
+        # the last sparse training batch for LazyAdam: (batch, gathered weight rows or None,
+        # their gradient or None: autograd's, in gathered.grad)
+        self.touched = None
         for p in self.parameters():
             p.requires_grad_(True)
         if sparse:
@@ -171,8 +173,16 @@ class StackedMLP:
         # index_select over the flat rows: a third faster than indexing by a 2-D index
         gathered = flat.index_select(0, batch.rows.view(-1)).view(*batch.rows.shape, -1)
         if keep:
-            self.touched = (batch, gathered)
+            self.touched = (batch, gathered, None)
         return batch, gathered
+
+    def touched_rows(self, X, row_mask=None):
+        """A packed batch as :class:`~._sparse.TouchedRows`; None without numba or off the CPU."""
+        compiled = kernels() if X.device.type == "cpu" else None
+        if compiled is None:
+            return None
+        flat = self.first_rows()
+        return TouchedRows(X, self.weights[0].shape[1], row_mask, len(flat) - 1, compiled)
 
     def forward(self, X, no_dropout=None, row_mask=None, train_first=False):
         """``X`` of shape (members, rows, features) to outputs (members, rows, tasks).
@@ -388,13 +398,17 @@ def _step_by_hand(stack, X, target, row_mask, kind, tasks):
     """
     inputs = [X]  # each layer's input
     weights = list(stack.weights)
-    if stack.sparse:  # the first layer: the batch's touched weight rows, as in forward()
+    touched = stack.touched_rows(X, row_mask) if stack.sparse else None
+    if stack.sparse and touched is None:  # the batch's touched weight rows, as in forward()
         batch, weights[0] = stack.gather_first(X, row_mask, keep=True)
         inputs[0] = batch.X
     last = len(weights) - 1
     h = inputs[0]
     for i, (W, b) in enumerate(zip(weights, stack.biases)):
-        h = torch.baddbmm(b, h, W)
+        if i == 0 and touched is not None:  # compiled loops over the non-zeros
+            h = touched.forward(stack.first_rows(), b)
+        else:
+            h = torch.baddbmm(b, h, W)
         if i < last:
             h = h.clamp_(min=0)
             inputs.append(h)
@@ -422,7 +436,10 @@ def _step_by_hand(stack, X, target, row_mask, kind, tasks):
     for i in range(last, -1, -1):
         W, b = weights[i], stack.biases[i]
         if trainable[i]:
-            W.grad = torch.bmm(inputs[i].transpose(1, 2), grad)
+            if i == 0 and touched is not None:
+                stack.touched = (touched, None, touched.weight_grad(grad))
+            else:
+                W.grad = torch.bmm(inputs[i].transpose(1, 2), grad)
             b.grad = grad.sum(dim=1, keepdim=True)
         if not any(trainable[:i]):
             break  # the layers below are frozen: no gradient to pass down

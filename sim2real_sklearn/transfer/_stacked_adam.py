@@ -83,9 +83,11 @@ class MemberAdam:
         for lr, (params, grad_list, avgs, sqs, steps) in calls.items():
             fused_adam(params, grad_list, avgs, sqs, steps, lr=lr, weight_decay=recipe.weight_decay)
         if self.lazy is not None and stack.touched is not None:
-            batch, gathered = stack.touched
+            batch, gathered, grad = stack.touched
+            if grad is None:  # autograd's
+                gathered, grad = gathered.detach(), gathered.grad
             lrs = recipe.lr * recipe.body_lr_ratio * np.asarray(factors)
-            self.lazy.step(batch, gathered.detach(), gathered.grad, active & ~frozen, lrs,
+            self.lazy.step(batch, gathered, grad, active & ~frozen, lrs,
                            weight_decay=recipe.weight_decay, l2sp=recipe.l2sp)
             stack.touched = None
 
