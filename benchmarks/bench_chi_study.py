@@ -28,7 +28,10 @@ Runs (``--configs``), paired on the same splits and seeds:
 
 Each run prints its dense-equivalent arithmetic per second (:func:`dense_flops`)
 divided by the matmul rate measured in the same process times the cores
-used: a figure for how close the study gets to what the machine can do.
+used: a figure for how close the study gets to what the machine can do. The
+rate is measured before and after each run and the row uses their mean (a
+shared host's speed drifts over a run of minutes); the median over the whole
+run is printed beside it.
 """
 
 import argparse
@@ -198,12 +201,17 @@ def main():
           f"the study's dense-equivalent arithmetic: {flops / 1e12:.2f} TFLOP "
           f"({flops / n_trials / 1e12:.2f} per trial)")
 
+    # The host's speed drifts over a run of several minutes (shared machines: the same
+    # fit varies up to 1.5x): each row's ratio uses the matmul rate measured just
+    # before and just after it, so that a slow spell counts against both or neither.
+    rates = [rate]
     plain = []
     start = time.perf_counter()
     for k, (train, test) in enumerate(splits(groups, args.baseline_trials, args.seed + 1)):
         plain.append(plain_torch_trial(X_sim, y_sim, X_exp, y_exp, train, test, seed=k,
                                        epochs=epochs))
     plain_s = (time.perf_counter() - start) / max(args.baseline_trials, 1)
+    rates.append(matmul_rate())
     plain_flops = flops / n_trials  # about the same work per trial
 
     results, times = {}, {}
@@ -213,19 +221,26 @@ def main():
         results[name] = package_study(X_sim, y_sim, X_exp, y_exp, groups, n_trials, args.seed,
                                       epochs, args.n_jobs, batch_trials, sparse_input)
         times[name] = time.perf_counter() - start
+        rates.append(matmul_rate())
         print(f"{name}: {times[name] / n_trials:.1f} s per trial", flush=True)
     own, children = peak_memory_mb()
 
     cores = args.n_jobs
     print(f"\nchi study, {n_trials} trials, {epochs[0]} + {epochs[1]} epochs, n_jobs={cores}, "
           f"{os.cpu_count()} cores")
-    print(f"{'run':<32}{'s/trial':>9}{'100 trials':>12}{'GFLOP/s':>9}{'/(matmul x cores)':>19}")
+    print(f"{'run':<32}{'s/trial':>9}{'100 trials':>12}{'GFLOP/s':>9}{'matmul':>8}"
+          f"{'/(matmul x cores)':>19}")
     rows = [("plain torch loop (1 thread)", plain_s, plain_flops / plain_s, 1)]
     rows += [(f"package, {name}", times[name] / n_trials, flops / times[name], cores)
              for name in args.configs]
-    for label, per_trial, achieved, used in rows:
+    for i, (label, per_trial, achieved, used) in enumerate(rows):
+        near = (rates[i] + rates[i + 1]) / 2  # measured just before and just after the row
         print(f"{label:<32}{per_trial:>9.1f}{100 * per_trial / 60:>10.1f} m{achieved / 1e9:>9.0f}"
-              f"{achieved / (rate * used):>19.2f}")
+              f"{near / 1e9:>8.0f}{achieved / (near * used):>19.2f}")
+    print(f"matmul GFLOP/s measured through the run: {[round(r / 1e9) for r in rates]}; "
+          f"against their median each ratio is "
+          + ", ".join(f"{achieved / (np.median(rates) * used):.2f}"
+                      for _, _, achieved, used in rows))
     print(f"peak memory: parent {own:.0f} MB, largest worker {children:.0f} MB")
 
     print(f"\nmean MAE on experimental test pairs ({n_trials} trials, paired: the same splits "
