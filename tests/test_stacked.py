@@ -136,6 +136,16 @@ def sparse_problem(n=150, columns=200, seed=0):
     return X_sparse, torch.as_tensor(pack_rows(X_sparse)), Y_sparse
 
 
+def numba_kernels():
+    """The compiled loops of the sparse path; the test is skipped where numba is missing."""
+    from sim2real_sklearn.transfer import _sparse
+
+    compiled = _sparse.kernels()
+    if compiled is None:
+        pytest.skip("numba is not installed (pip install 'sim2real_sklearn[fast]')")
+    return compiled
+
+
 def sparse_network(seed, columns):
     torch.manual_seed(seed)
     return Sim2RealNetwork(MLPBody(columns, (32, 16)), n_tasks=1)
@@ -151,8 +161,8 @@ def test_sparse_members_train_as_alone(recipe, lazy_adam, monkeypatch):
     # both ways of updating the touched rows: in place (numba) and gathered (torch only)
     from sim2real_sklearn.transfer import _sparse
 
-    if lazy_adam == "compiled" and _sparse.kernels() is None:
-        pytest.skip("numba is not installed (pip install 'sim2real_sklearn[fast]')")
+    if lazy_adam == "compiled":
+        numba_kernels()
     if lazy_adam == "torch":
         monkeypatch.setattr(_sparse, "_KERNELS", None)
     X_sparse, packed, Y_sparse = sparse_problem()
@@ -291,8 +301,7 @@ def test_rows_updated_in_place_equal_the_gathered_torch_update(stacked, monkeypa
     # learning rates, one sitting out a step, padding slots, weight decay and L2-SP.
     from sim2real_sklearn.transfer import _sparse
 
-    if _sparse.kernels() is None:
-        pytest.skip("numba is not installed (pip install 'sim2real_sklearn[fast]')")
+    kernels = numba_kernels()
     rng = np.random.default_rng(3)
     members, columns, outputs = (3, 40, 16) if stacked else (1, 40, 16)
     X_rows = rng.poisson(0.15, size=(6, members, 8, columns)).astype(np.float32)
@@ -327,7 +336,7 @@ def test_rows_updated_in_place_equal_the_gathered_torch_update(stacked, monkeypa
         return weight.clone(), lazy.exp_avg.clone(), lazy.exp_avg_sq.clone(), lazy.steps
 
     output_grads = rng.normal(size=(len(X_rows), members, 8, outputs)).astype(np.float32)
-    compiled, reference = train(_sparse.kernels()), train(None)
+    compiled, reference = train(kernels), train(None)
     for got, want in zip(compiled[:3], reference[:3]):
         torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
     assert [float(s) for s in compiled[3]] == [float(s) for s in reference[3]]
@@ -345,9 +354,7 @@ def test_compiled_sparse_layer_equals_the_compact_products(padded):
     # weight gradient; padding rows of a member with fewer rows touch nothing.
     from sim2real_sklearn.transfer import _sparse
 
-    compiled = _sparse.kernels()
-    if compiled is None:
-        pytest.skip("numba is not installed (pip install 'sim2real_sklearn[fast]')")
+    compiled = numba_kernels()
     rng = np.random.default_rng(5)
     members, batch, columns, outputs = 3, 16, 60, 8
     x = rng.poisson(0.1, size=(members, batch, columns)).astype(np.float32)
