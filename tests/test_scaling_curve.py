@@ -9,6 +9,7 @@ ignore it.
 """
 
 import os
+import sys
 import warnings
 
 import numpy as np
@@ -78,6 +79,36 @@ def test_same_numbers_whatever_n_jobs(data):
         np.testing.assert_array_equal(serial.group_scores[g], parallel.group_scores[g])
     other = scaling_curve(SpyTransfer(), *data, **{**kw, "random_state": 8})
     assert not np.allclose(other.grid_scores, serial.grid_scores)
+
+
+def test_each_job_gives_its_freed_memory_back(data, monkeypatch):
+    # loky replaces a worker that grew by 300 MB since its first job, with a
+    # warning and a new worker that imports torch again: glibc's free pages of
+    # a job's tensors must not count as growth.
+    calls = []
+    monkeypatch.setattr("sim2real_sklearn.scaling._curve.release_freed_memory",
+                        lambda: calls.append(1))
+    scaling_curve(SpyTransfer(), *data, source_sizes=[10, 100], n_trials=2, n_jobs=1,
+                  random_state=0)
+    assert len(calls) == 6  # one per cell: 3 sizes (the baseline too) x 2 trials
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc; glibc's heap")
+def test_freed_memory_goes_back_to_the_system():
+    from sim2real_sklearn._memory import release_freed_memory
+
+    def resident_mb():
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+    # 4000 blocks of 64 KB (under glibc's mmap threshold, so in its heap); every
+    # other one freed leaves holes that the heap keeps when nothing else asks.
+    blocks = [np.ones(16384, np.float32) for _ in range(4000)]
+    del blocks[::2]
+    before = resident_mb()
+    if not release_freed_memory():
+        pytest.skip("not glibc: nothing to give back")
+    assert before - resident_mb() > 60  # about 125 MB of holes; a quarter of the heap
 
 
 class _OrderSpy(SpyTransfer):

@@ -36,6 +36,7 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.parallel import Parallel, delayed
 
 from .._constraints import Count, PathLike
+from .._memory import release_freed_memory
 from .._validation import check_same_rows, check_study_data, check_takes_source
 from ._checkpoint import CellStore, cell_name, split_key, study_key, write_atomically
 from ._progress import StudyProgress
@@ -428,6 +429,9 @@ def _run_batch(estimator, study, batch, checkpoints, stacked, index):
     for out, checkpoint in zip(outs, checkpoints):
         if checkpoint is not None and out["fit_error"] is None:
             write_atomically(checkpoint, out)
+    # The batch's tensors are freed but glibc keeps their pages: a worker that kept
+    # growing would be taken for a leak by loky and replaced (see _memory).
+    release_freed_memory()
     return index, outs
 
 
