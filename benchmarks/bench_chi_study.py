@@ -24,7 +24,12 @@ Runs (``--configs``), paired on the same splits and seeds:
 - **per cell, dense**: one fit per cell, dense inputs (the package before issue 14);
 - **batched, dense**: the trials of a size trained as one stack of networks;
 - **batched, sparse**: stacked, and the fingerprints read as sparse rows
-  (lazy Adam on the first layer's rows).
+  (lazy Adam on the first layer's rows);
+- **batched, sparse, new workers**: the same, on worker processes started for
+  it. The runs before it share joblib's workers, as the studies of one
+  session do; a one-off study also pays each worker's start (imports, numba's
+  kernels, torch's optimizer module on first use: seconds of a one-minute run;
+  the first run, per cell, starts the workers too, a few seconds of minutes).
 
 Each run prints its dense-equivalent arithmetic per second (:func:`dense_flops`)
 divided by the matmul rate measured in the same process times the cores
@@ -110,6 +115,9 @@ CONFIGS = {  # name: (batch_trials, sparse_input)
     "per cell, dense": (False, False),
     "batched, dense": (True, False),
     "batched, sparse": (True, True),
+    # The same study again on workers started for it: what a one-off study (the command
+    # line, a script) pays on top, each worker importing torch and loading numba's kernels.
+    "batched, sparse, new workers": (True, True),
 }
 
 
@@ -167,11 +175,16 @@ def matmul_rate(n=1024, repeats=10):
         return 2 * n**3 * repeats / (time.perf_counter() - start)
 
 
-def peak_memory_mb():
-    # Workers count in RUSAGE_CHILDREN only once they have exited: stop the pool first.
+def stop_workers():
+    """Stop joblib's worker processes: the next study starts its own."""
     from joblib.externals.loky import get_reusable_executor
 
     get_reusable_executor().shutdown(wait=True)
+
+
+def peak_memory_mb():
+    # Workers count in RUSAGE_CHILDREN only once they have exited: stop the pool first.
+    stop_workers()
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return own, children
@@ -217,6 +230,8 @@ def main():
     results, times = {}, {}
     for name in args.configs:
         batch_trials, sparse_input = CONFIGS[name]
+        if name.endswith("new workers"):
+            stop_workers()
         start = time.perf_counter()
         results[name] = package_study(X_sim, y_sim, X_exp, y_exp, groups, n_trials, args.seed,
                                       epochs, args.n_jobs, batch_trials, sparse_input)
@@ -228,14 +243,14 @@ def main():
     cores = args.n_jobs
     print(f"\nchi study, {n_trials} trials, {epochs[0]} + {epochs[1]} epochs, n_jobs={cores}, "
           f"{os.cpu_count()} cores")
-    print(f"{'run':<32}{'s/trial':>9}{'100 trials':>12}{'GFLOP/s':>9}{'matmul':>8}"
+    print(f"{'run':<40}{'s/trial':>9}{'100 trials':>12}{'GFLOP/s':>9}{'matmul':>8}"
           f"{'/(matmul x cores)':>19}")
     rows = [("plain torch loop (1 thread)", plain_s, plain_flops / plain_s, 1)]
     rows += [(f"package, {name}", times[name] / n_trials, flops / times[name], cores)
              for name in args.configs]
     for i, (label, per_trial, achieved, used) in enumerate(rows):
         near = (rates[i] + rates[i + 1]) / 2  # measured just before and just after the row
-        print(f"{label:<32}{per_trial:>9.1f}{100 * per_trial / 60:>10.1f} m{achieved / 1e9:>9.0f}"
+        print(f"{label:<40}{per_trial:>9.1f}{100 * per_trial / 60:>10.1f} m{achieved / 1e9:>9.0f}"
               f"{near / 1e9:>8.0f}{achieved / (near * used):>19.2f}")
     print(f"matmul GFLOP/s measured through the run: {[round(r / 1e9) for r in rates]}; "
           f"against their median each ratio is "
@@ -246,7 +261,8 @@ def main():
     print(f"\nmean MAE on experimental test pairs ({n_trials} trials, paired: the same splits "
           f"and seeds; plain loop: {args.baseline_trials} trial(s))")
     header = f"{'source size':>11}{'issue ref':>10}{'plain':>8}"
-    header += "".join(f"{name:>18}" for name in args.configs)
+    widths = {name: max(18, len(name) + 2) for name in args.configs}
+    header += "".join(f"{name:>{widths[name]}}" for name in args.configs)
     print(header)
     for i, size in enumerate([0] + SIZES):
         plain_mean = np.mean([p[size] for p in plain]) if plain else float("nan")
@@ -254,7 +270,7 @@ def main():
         for name in args.configs:
             scores = (results[name].baseline_scores if size == 0
                       else results[name].scores[i - 1])
-            line += f"{np.nanmean(scores):>18.4f}"
+            line += f"{np.nanmean(scores):>{widths[name]}.4f}"
         print(line)
     reference = args.configs[0]
     for name in args.configs[1:]:
