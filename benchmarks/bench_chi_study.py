@@ -111,13 +111,13 @@ def plain_torch_trial(X_sim, y_sim, X_exp, y_exp, train, test, seed, epochs=(100
     return errors
 
 
-CONFIGS = {  # name: (batch_trials, sparse_input)
-    "per cell, dense": (False, False),
-    "batched, dense": (True, False),
-    "batched, sparse": (True, True),
+CONFIGS = {  # name: (batch_trials, sparse_input, new_workers)
+    "per cell, dense": (False, False, False),
+    "batched, dense": (True, False, False),
+    "batched, sparse": (True, True, False),
     # The same study again on workers started for it: what a one-off study (the command
     # line, a script) pays on top, each worker importing torch and loading numba's kernels.
-    "batched, sparse, new workers": (True, True),
+    "batched, sparse, new workers": (True, True, True),
 }
 
 
@@ -229,8 +229,8 @@ def main():
 
     results, times = {}, {}
     for name in args.configs:
-        batch_trials, sparse_input = CONFIGS[name]
-        if name.endswith("new workers"):
+        batch_trials, sparse_input, new_workers = CONFIGS[name]
+        if new_workers:
             stop_workers()
         start = time.perf_counter()
         results[name] = package_study(X_sim, y_sim, X_exp, y_exp, groups, n_trials, args.seed,

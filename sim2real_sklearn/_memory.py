@@ -2,6 +2,7 @@
 
 import ctypes
 import ctypes.util
+import functools
 import sys
 
 
@@ -33,18 +34,12 @@ def release_freed_memory():
     return True
 
 
+@functools.cache  # looked up once per process
 def _malloc_trim():
-    global _TRIM
-    if _TRIM is _UNSET:
-        _TRIM = None
-        if sys.platform.startswith("linux"):
-            try:
-                libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-                _TRIM = libc.malloc_trim  # glibc only; musl has no such symbol
-            except (OSError, AttributeError):
-                pass
-    return _TRIM
-
-
-_UNSET = object()
-_TRIM = _UNSET
+    """glibc's ``malloc_trim``, or None where the C library has none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # musl has no such symbol
+        return None
