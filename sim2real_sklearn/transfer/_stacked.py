@@ -201,7 +201,7 @@ class StackedMLP:
                     gathered.requires_grad_(True)
                 h = torch.baddbmm(b, batch.X, gathered)
             else:
-                h = torch.baddbmm(b, h, W)
+                h = _affine(h, W, b)
             if i < last:
                 h = self.activation(h)
                 if self.dropout > 0 and self.training:
@@ -217,6 +217,19 @@ class StackedMLP:
             state[f"{name}.weight"] = W[m].detach().T.contiguous().cpu()
             state[f"{name}.bias"] = b[m, 0].detach().clone().cpu()
         return state
+
+
+def _affine(h, W, b):
+    """Every member's ``h @ W + b``: ``h`` (members, rows, in), ``W`` (members, in, out).
+
+    A layer of one output (a single-task head) is a product and a sum over
+    its inputs: a batched matrix product of one column costs about as much as
+    one of a hundred (45 against 19 us for 8 members' batches of 32 rows and
+    128 inputs). The same numbers to float32 round-off.
+    """
+    if W.shape[2] == 1:
+        return (h * W.transpose(1, 2)).sum(dim=2, keepdim=True).add_(b)
+    return torch.baddbmm(b, h, W)
 
 
 def _layer_order(name):
@@ -319,8 +332,9 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
     complete = task_weights is None and not weighted and not any(
         bool(torch.isnan(Ys[m][torch.as_tensor(np.asarray(member.rows))]).any())
         for m, member in enumerate(members))
-    member_index = torch.arange(M, device=device)[:, None]
     own_inputs = X.dim() == (4 if sparse else 3)  # each member's own data
+    rows_of_X = _MemberRows(X) if own_inputs else None
+    rows_of_Y = _MemberRows(Ys)
     kinds = [m.loss or recipe.loss for m in members]
     weights = None if task_weights is None else torch.as_tensor(
         task_weights, dtype=torch.float32, device=device)[None]
@@ -341,14 +355,13 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
                                             recipe.epochs) for n_steps in batches.steps]
             for p in stack.parameters():
                 p.grad = None
-            inputs = X[member_index, index] if own_inputs else X[index]
+            inputs = rows_of_X(index) if own_inputs else X[index]
+            targets = rows_of_Y(index)
             if by_hand:
-                loss = _step_by_hand(stack, inputs, Ys[member_index, index], mask, kinds[0],
-                                     tasks)
+                loss = _step_by_hand(stack, inputs, targets, mask, kinds[0], tasks)
             else:
                 pred = stack.forward(inputs, frozen_tensor, mask, train_first=True)[..., tasks]
-                loss = _losses(pred, Ys[member_index, index], mask, kinds, weights, weighted,
-                               complete)
+                loss = _losses(pred, targets, mask, kinds, weights, weighted, complete)
                 loss.sum().backward()
             optimizer.step(stack, active, frozen, factors)
             total += loss.detach() * counts
@@ -408,7 +421,7 @@ def _step_by_hand(stack, X, target, row_mask, kind, tasks):
         if i == 0 and touched is not None:  # compiled loops over the non-zeros
             h = touched.forward(stack.first_rows(), b)
         else:
-            h = torch.baddbmm(b, h, W)
+            h = _affine(h, W, b)
         if i < last:
             h = h.clamp_(min=0)
             inputs.append(h)
@@ -438,14 +451,17 @@ def _step_by_hand(stack, X, target, row_mask, kind, tasks):
         if trainable[i]:
             if i == 0 and touched is not None:
                 stack.touched = (touched, None, touched.weight_grad(grad))
+            elif W.shape[2] == 1:  # (members, 1, in) holds the same numbers as (members, in, 1)
+                W.grad = torch.bmm(grad.transpose(1, 2), inputs[i]).view(W.shape)
             else:
                 W.grad = torch.bmm(inputs[i].transpose(1, 2), grad)
             b.grad = grad.sum(dim=1, keepdim=True)
         if not any(trainable[:i]):
             break  # the layers below are frozen: no gradient to pass down
+        # one output: each row's gradient is its output's times the weights (an outer product)
+        grad = grad * W.transpose(1, 2) if W.shape[2] == 1 else torch.bmm(grad, W.transpose(1, 2))
         # ReLU's gradient, by the kernel autograd uses (a comparison and a product cost 3x)
-        grad = torch.ops.aten.threshold_backward(torch.bmm(grad, W.transpose(1, 2)),
-                                                 inputs[i], 0.0)
+        grad = torch.ops.aten.threshold_backward(grad, inputs[i], 0.0)
     return loss
 
 
@@ -509,6 +525,24 @@ class _MemberBatches:
         for step, width in enumerate(self.widths):
             yield (index[:, step, :width], mask[:, step, :width], self.active[:, step],
                    counts[:, step])
+
+
+class _MemberRows:
+    """``data[m, index[m]]`` for every member ``m`` of ``index`` (members, width).
+
+    One ``index_select`` over the members' rows laid end to end: a third of
+    the time of indexing by two index tensors (54 against 18 us a step for
+    8 members' batches of 190 features), which a step pays for its inputs and targets.
+    """
+
+    def __init__(self, data):
+        self.shape = data.shape[2:]
+        self.flat = data.reshape(-1, *self.shape)  # a view of the contiguous stacks
+        self.offsets = torch.arange(data.shape[0], device=data.device)[:, None] * data.shape[1]
+
+    def __call__(self, index):
+        rows = (index + self.offsets).view(-1)
+        return self.flat.index_select(0, rows).view(*index.shape, *self.shape)
 
 
 def _padded(tensors, device):
