@@ -46,6 +46,8 @@ import time
 
 import numpy as np
 
+from sim2real_sklearn._workers import stop_workers  # also the command line's: kills the pool
+
 SIZES = [75, 150, 300, 600, 1200]
 # Mean MAE over 6 trials of the plain torch implementation, as measured in issue 7.
 REFERENCE_MAE = {0: 0.273, 75: 0.272, 150: 0.228, 300: 0.219, 600: 0.200, 1200: 0.182}
@@ -173,13 +175,6 @@ def matmul_rate(n=1024, repeats=10):
         for _ in range(repeats):
             a @ b
         return 2 * n**3 * repeats / (time.perf_counter() - start)
-
-
-def stop_workers():
-    """Stop joblib's worker processes: the next study starts its own."""
-    from joblib.externals.loky import get_reusable_executor
-
-    get_reusable_executor().shutdown(wait=True)
 
 
 def peak_memory_mb():
