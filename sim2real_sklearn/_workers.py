@@ -3,7 +3,7 @@
 joblib's loky backend starts its workers when a study gives out its first
 job, and each then imports torch, scikit-learn and this package (3 to 4 s)
 and builds its first optimiser, when torch imports ``torch._dynamo``
-(about 2 s more): some 5 s of a one-off study on two cores in which the
+(about 2 s more): 5 to 8 s of a one-off study on two cores in which the
 study waits. At the end, loky's exit handler waits for each worker to wind
 down (about 1.5 s more). The command line starts the workers as its first
 step instead, so that they import while its own process does the same and

@@ -2,7 +2,7 @@
 
 import os
 
-from joblib import Parallel, delayed
+from sklearn.utils.parallel import Parallel, delayed
 
 from sim2real_sklearn import _workers, cli
 
@@ -22,8 +22,10 @@ def test_workers_start_ready_for_the_study_and_stop_at_once():
     wait = _workers.start_workers(2)
     pids = wait()
     assert len(set(pids)) == 2, f"each worker prepares once, got pids {pids}"
-    # the study that follows runs on the same processes, not new ones
-    used = set(Parallel(n_jobs=2)(delayed(os.getpid)() for _ in range(8)))
+    # the study that follows (scikit-learn's Parallel, as scaling_curve calls it) runs on
+    # the same processes, not new ones
+    jobs = Parallel(n_jobs=2, pre_dispatch="2*n_jobs", return_as="generator_unordered")
+    used = set(jobs(delayed(os.getpid)() for _ in range(8)))
     assert used <= set(pids)
     _workers.stop_workers()
     assert _alive(pids) == []
