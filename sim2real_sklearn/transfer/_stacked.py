@@ -332,8 +332,8 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
     complete = task_weights is None and not weighted and not any(
         bool(torch.isnan(Ys[m][torch.as_tensor(np.asarray(member.rows))]).any())
         for m, member in enumerate(members))
-    own_inputs = X.dim() == (4 if sparse else 3)  # each member's own data
-    rows_of_X = _MemberRows(X) if own_inputs else None
+    # a batch's rows of each member's own inputs, or of the inputs every member shares
+    rows_of_X = _MemberRows(X) if X.dim() == (4 if sparse else 3) else X.__getitem__
     rows_of_Y = _MemberRows(Ys)
     kinds = [m.loss or recipe.loss for m in members]
     weights = None if task_weights is None else torch.as_tensor(
@@ -355,8 +355,7 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
                                             recipe.epochs) for n_steps in batches.steps]
             for p in stack.parameters():
                 p.grad = None
-            inputs = rows_of_X(index) if own_inputs else X[index]
-            targets = rows_of_Y(index)
+            inputs, targets = rows_of_X(index), rows_of_Y(index)
             if by_hand:
                 loss = _step_by_hand(stack, inputs, targets, mask, kinds[0], tasks)
             else:
@@ -371,8 +370,8 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
             raise FloatingPointError(
                 f"members {diverged} of the stack diverged at epoch {epoch + 1} (loss "
                 f"{train_loss[diverged[0]]}); train them alone to see which setting to change.")
-        valid_loss = _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device,
-                                   own_inputs, weighted)
+        valid_loss = _valid_losses(stack, members, kinds, rows_of_X, rows_of_Y, tasks, weights,
+                                   device, weighted)
         for m in range(M):
             if stopped[m]:
                 continue
@@ -566,7 +565,7 @@ def _losses(pred, target, row_mask, kinds, weights, weighted=False, complete=Fal
 
 
 @torch.no_grad()
-def _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device, own_inputs, weighted):
+def _valid_losses(stack, members, kinds, rows_of_X, rows_of_Y, tasks, weights, device, weighted):
     if all(m.valid_rows is None for m in members):
         return None
     width = max(len(m.valid_rows) for m in members if m.valid_rows is not None)
@@ -577,12 +576,9 @@ def _valid_losses(stack, members, kinds, X, Ys, tasks, weights, device, own_inpu
             index[i, :len(m.valid_rows)] = torch.as_tensor(np.asarray(m.valid_rows))
             mask[i, :len(m.valid_rows)] = 1.0
     stack.training = False
-    index = index.to(device)
-    member_index = torch.arange(len(members), device=device)[:, None]
-    pred = stack.forward(X[member_index, index] if own_inputs else X[index], row_mask=mask.to(
-        device))[..., tasks]
-    target = Ys[torch.arange(len(members), device=device)[:, None], index]
-    return _losses(pred, target, mask.to(device), kinds, weights, weighted).cpu().numpy()
+    index, mask = index.to(device), mask.to(device)
+    pred = stack.forward(rows_of_X(index), row_mask=mask)[..., tasks]
+    return _losses(pred, rows_of_Y(index), mask, kinds, weights, weighted).cpu().numpy()
 
 
 @torch.no_grad()
