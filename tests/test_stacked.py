@@ -383,6 +383,20 @@ def test_compiled_sparse_layer_equals_the_compact_products(padded):
     real = slice(None) if mask is None else mask.bool()
     torch.testing.assert_close(loops.forward(weight, bias)[real], expected[real],
                                rtol=1e-5, atol=1e-5)  # the dense product on real rows
+    # Lazy Adam from the layer's output gradient (the rows' gradient summed inside the
+    # compiled loop) against the same step from the compact product's weight gradient;
+    # one member sits the step out, L2-SP and weight decay on.
     grad = torch.randn(members, batch, outputs)
-    torch.testing.assert_close(loops.weight_grad(grad),
-                               torch.bmm(compact.X.transpose(1, 2), grad), rtol=1e-5, atol=1e-5)
+    active, lrs = np.array([True, False, True]), np.array([1e-2, 1e-2, 3e-3])
+    moved = []
+    for given, grad_of in ((loops, grad), (compact, torch.bmm(compact.X.transpose(1, 2), grad))):
+        lazy = _sparse.LazyAdam(weight.clone(), members, anchors=weight.clone() + 0.5)
+        lazy.step(given, None, grad_of, active, lrs, weight_decay=1e-3, l2sp=0.1)
+        moved.append((lazy.weight, lazy.exp_avg, lazy.exp_avg_sq))
+    for got, want in zip(*moved):
+        torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-6)
+    changed = (moved[0][0] != weight).any(dim=1)
+    touched = loops.rows[loops.rows != padding]
+    assert changed[touched[touched // columns != 1]].all()  # the active members' rows moved
+    assert not changed[touched[touched // columns == 1]].any()  # the resting member's did not
+    assert changed.sum() == int(loops.counts[[0, 2]].sum())  # and nothing else

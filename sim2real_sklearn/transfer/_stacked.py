@@ -137,7 +137,8 @@ class StackedMLP:
         self.training = True
         self.sparse = sparse
         # the last sparse training batch for LazyAdam: (batch, gathered weight rows or None,
-        # their gradient or None: autograd's, in gathered.grad)
+        # their gradient or None: autograd's, in gathered.grad; for a TouchedRows batch the
+        # layer's output gradient, from which LazyAdam sums the rows')
         self.touched = None
         for p in self.parameters():
             p.requires_grad_(True)
@@ -448,8 +449,8 @@ def _step_by_hand(stack, X, target, row_mask, kind, tasks):
     for i in range(last, -1, -1):
         W, b = weights[i], stack.biases[i]
         if trainable[i]:
-            if i == 0 and touched is not None:
-                stack.touched = (touched, None, touched.weight_grad(grad))
+            if i == 0 and touched is not None:  # lazy Adam sums the rows' gradient itself
+                stack.touched = (touched, None, grad)
             elif W.shape[2] == 1:  # (members, 1, in) holds the same numbers as (members, in, 1)
                 W.grad = torch.bmm(grad.transpose(1, 2), inputs[i]).view(W.shape)
             else:
