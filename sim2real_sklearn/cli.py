@@ -163,7 +163,7 @@ def run_demo(args, workers=None):
     from .datasets import make_sim2real_regression
 
     _check_output_options(args)
-    # 12,800 rows and sizes from 100 give two decades: enough to see the law (1 to 2 min on
+    # 12,800 rows and sizes from 100 give two decades: enough to see the law (45 s to 2 min on
     # 2 cores, as fast as the host's matrix products).
     n_source = 800 if args.quick else 12800
     X_sim, y_sim, X_exp, y_exp = make_sim2real_regression(
