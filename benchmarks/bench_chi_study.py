@@ -33,7 +33,13 @@ Runs (``--configs``), paired on the same splits and seeds:
 
 Each run prints its dense-equivalent arithmetic per second (:func:`dense_flops`)
 divided by the matmul rate measured in the same process times the cores
-used: a figure for how close the study gets to what the machine can do. The
+used: a figure for how close the study gets to what the machine can do.
+It is not free of the machine: a stacked sparse step spends about a third
+of its time in the first layer's lazy Adam and forward, which are bound by
+memory traffic (a stack of 8 chi networks holds 25 MB of first-layer
+weights and moments), so a host with twice the matmul rate and no faster
+memory reads a lower ratio (0.82-0.92 at 49-90 GFLOP/s a thread, 0.74 at
+170-180 with a 10 GB/s copy). The memory copy rate is printed beside it. The
 rate is measured before and after each run and the row uses their mean (a
 shared host's speed drifts over a run of minutes); the median over the whole
 run is printed beside it.
@@ -177,6 +183,17 @@ def matmul_rate(n=1024, repeats=10):
         return 2 * n**3 * repeats / (time.perf_counter() - start)
 
 
+def copy_rate(megabytes=64, repeats=5):
+    """Bytes per second read and written by one thread copying an array far larger than cache."""
+    a = np.ones(megabytes * 2**20 // 4, dtype=np.float32)
+    b = np.empty_like(a)
+    np.copyto(b, a)
+    start = time.perf_counter()
+    for _ in range(repeats):
+        np.copyto(b, a)
+    return 2 * a.nbytes * repeats / (time.perf_counter() - start)
+
+
 def peak_memory_mb():
     # Workers count in RUSAGE_CHILDREN only once they have exited: stop the pool first.
     stop_workers()
@@ -205,6 +222,10 @@ def main():
           f"{np.count_nonzero(X_sim) / X_sim.size:.1%} non-zeros")
     rate = matmul_rate()
     flops = dense_flops(X_sim.shape[1], groups, n_trials, args.seed, epochs)
+    # The sparse first layer's lazy Adam is bound by memory traffic, not by products: on
+    # a host whose matmul is fast and memory slow the ratio to the matmul rate falls.
+    print(f"memory copy measured here: {copy_rate() / 1e9:.0f} GB/s on one thread "
+          f"(64 MB read and written)")
     print(f"matmul rate measured here: {rate / 1e9:.0f} GFLOP/s on one thread; "
           f"the study's dense-equivalent arithmetic: {flops / 1e12:.2f} TFLOP "
           f"({flops / n_trials / 1e12:.2f} per trial)")
