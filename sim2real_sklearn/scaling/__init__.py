@@ -21,11 +21,9 @@ nothing here imports torch.
 from ._advice import advise_next_study
 from ._curve import scaling_curve
 from ._diagnostics import detect_scaling
-from ._display import (
-    GridScalingCurveDisplay,
-    GroupScalingCurveDisplay,
-    ScalingCurveDisplay,
-)
+from ._display import ScalingCurveDisplay
+from ._grid_display import GridScalingCurveDisplay
+from ._group_display import GroupScalingCurveDisplay
 from ._meta_estimator import ScalingCurve
 from ._planning import planning_answers
 from ._power_law import PowerLaw

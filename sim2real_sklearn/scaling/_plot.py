@@ -4,7 +4,8 @@ A scaling plot is made of four things, whatever the display: mean errors
 over trials drawn as lines over their bootstrap bands, fitted laws drawn
 dashed, direct learning (no computed data) drawn as a level or a curve, and
 log-log axes with ticks a person can read. :class:`_ScalingDisplay` draws
-each of them once; the displays in :mod:`._display` only say what to draw.
+each of them once; the displays (:mod:`._display`, :mod:`._group_display`,
+:mod:`._grid_display`) only say what to draw.
 """
 
 from dataclasses import dataclass
@@ -295,3 +296,13 @@ def _label_log_axis(axis, low, high):
     axis.set_major_formatter(FuncFormatter(_tick_label))
     axis.set_minor_locator(LogLocator(base=10, subs=np.arange(2, 10)))
     axis.set_minor_formatter(FuncFormatter(minor_label))
+
+
+def _score_name(result, score_name):
+    """The error on the axis and in the equations: the caller's, else what the study measured."""
+    return score_name if score_name is not None else getattr(result, "score_name", "MAE")
+
+
+def _computed_sizes(result):
+    """Which of the result's source sizes go on a log axis: size 0 is the baseline."""
+    return np.asarray(result.source_sizes) > 0

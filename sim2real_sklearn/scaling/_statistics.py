@@ -4,7 +4,7 @@ A scaling study repeats every size in independent *trials* (a fresh draw of
 the computed subset and of the experimental split). Everything uncertain is
 estimated by resampling those trials with replacement; a failed trial is NaN
 and is left out of every mean. The laws (:mod:`._power_law`,
-:mod:`._two_way_law`) and the displays (:mod:`._display`) take their sizes
+:mod:`._two_way_law`) and the displays (:mod:`._display` and its siblings) take their sizes
 and errors through the same checks, so a user reads the same message
 wherever a curve is refused.
 """
