@@ -294,7 +294,9 @@ def kernels():
 
 _UNSET = object()
 _KERNELS = _UNSET
-# adam_rows' arguments of a batch whose touched rows' gradient is given (not a TouchedRows)
+# adam_rows' arguments of a batch whose touched rows' gradient is given (not a TouchedRows),
+# and of a step without L2-SP: empty, so that no step allocates them
+_NO_ANCHORS = np.zeros((0, 0), np.float32)
 _NO_PACKED = np.zeros((0, 0, 0, 2), np.float32)
 _NO_MASK = np.zeros((0, 0), np.float32)
 _NO_SLOTS = np.zeros((0, 0, 0), np.int32)
@@ -481,9 +483,7 @@ class LazyAdam:
             step_size[a:b] = float(lrs[a]) / (1 - BETAS[0] ** t)
             bias2_sqrt[a:b] = np.sqrt(1 - BETAS[1] ** t)
             moving[a:b] = True
-        width = self.weight.shape[1]
-        anchors = (self.anchors.numpy() if l2sp and self.anchors is not None
-                   else np.zeros((0, width), np.float32))
+        anchors = self.anchors.numpy() if l2sp and self.anchors is not None else _NO_ANCHORS
         if isinstance(batch, TouchedRows):  # grad is the layer's output gradient
             packed, mask, slots = batch._packed, batch._mask, batch._slots
         else:
