@@ -11,6 +11,9 @@ reads the user's files, and stops them at once when it is done.
 """
 
 import os
+import shutil
+import tempfile
+import time
 
 
 def start_workers(n_jobs):
@@ -53,10 +56,20 @@ def start_workers(n_jobs):
         return None
     if n_workers == 1:
         return None
+    # Each warm-up job waits for the others to start (a folder of their process ids):
+    # a worker that finished its own would otherwise take the next one too, and leave
+    # another worker unprepared (one time in five on a pool already warm).
+    meeting = tempfile.mkdtemp(prefix="sim2real-workers-")
     # A generator: joblib gives the jobs out in the background and returns at once.
     pending = Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-        delayed(_prepare)() for _ in range(n_workers))
-    return lambda: list(pending)
+        delayed(_prepare)(meeting, n_workers) for _ in range(n_workers))
+
+    def wait():
+        try:
+            return list(pending)
+        finally:
+            shutil.rmtree(meeting, ignore_errors=True)
+    return wait
 
 
 def stop_workers():
@@ -71,8 +84,13 @@ def stop_workers():
     get_reusable_executor(reuse=True).shutdown(wait=True, kill_workers=True)
 
 
-def _prepare():
-    """In a worker: import the study's modules and build an optimiser once."""
+def _prepare(meeting, n_workers, timeout=120.0):
+    """In a worker: import the study's modules and build an optimiser once.
+
+    Then wait until ``n_workers`` warm-up jobs have written their process id
+    in the folder ``meeting``, so that no worker takes two of them (at most
+    ``timeout`` seconds: a pool with fewer workers only loses the guarantee).
+    """
     import torch
 
     from .scaling import _curve  # noqa: F401  (the jobs' function and all it imports)
@@ -80,4 +98,9 @@ def _prepare():
 
     # torch imports torch._dynamo when an optimiser first adds its parameters
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])
-    return os.getpid()
+    pid = os.getpid()
+    open(os.path.join(meeting, str(pid)), "w").close()
+    deadline = time.monotonic() + timeout
+    while len(os.listdir(meeting)) < n_workers and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return pid

@@ -31,6 +31,19 @@ def test_workers_start_ready_for_the_study_and_stop_at_once():
     assert _alive(pids) == []
 
 
+def test_each_worker_prepares_once_on_a_pool_already_warm():
+    # Workers left warm by an earlier study finish a warm-up in milliseconds: without
+    # waiting for each other, one of them took both warm-ups one time in five.
+    list(Parallel(n_jobs=2, return_as="generator_unordered")(
+        delayed(os.getpid)() for _ in range(4)))
+    try:
+        for _ in range(20):
+            pids = _workers.start_workers(2)()
+            assert len(set(pids)) == 2, f"each worker prepares once, got pids {pids}"
+    finally:
+        _workers.stop_workers()
+
+
 def test_nothing_starts_for_a_study_in_this_process_or_a_bad_n_jobs():
     assert _workers.start_workers(1) is None
     assert _workers.start_workers(0) is None  # the study itself reports n_jobs=0
