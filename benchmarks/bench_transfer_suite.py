@@ -47,6 +47,8 @@ CANDIDATES = {
     # recipe variants of fine-tuning
     "ft_lr1e-3": {"strategy": "finetune", "finetune_lr": 1e-3},
     "ft_l1": {"strategy": "finetune", "loss": "l1"},
+    "ft_mse": {"strategy": "finetune", "loss": "mse"},
+    "ft_huber": {"strategy": "finetune", "loss": "huber"},
     "ft_l1_lr1e-3": {"strategy": "finetune", "loss": "l1", "finetune_lr": 1e-3},
     "ft_cosine_lr1e-3": {"strategy": "finetune", "finetune_lr": 1e-3,
                          "finetune_lr_schedule": "cosine"},

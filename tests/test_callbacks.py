@@ -103,8 +103,9 @@ def test_optuna_prunes_bad_trials_of_a_small_study():
 
     def objective(trial):
         lr = trial.suggest_categorical("finetune_lr", [1e-7, 1e-2])
+        # the squared error: the pruning threshold below is on its scale
         model = Sim2RealRegressor(hidden_layer_sizes=(16,), finetune_epochs=20, finetune_lr=lr,
-                                  finetune_lr_schedule="constant", random_state=0,
+                                  finetune_lr_schedule="constant", loss="mse", random_state=0,
                                   callbacks=[pruning(trial, monitor="train_loss")])
         model.fit(X_EXP[:40], Y_EXP[:40])
         return float(np.abs(model.predict(X_EXP[40:]) - Y_EXP[40:]).mean())

@@ -12,6 +12,7 @@ Bring your own body: any ``torch.nn.Module`` class whose constructor takes
 ``out_features``.
 """
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -186,6 +187,30 @@ def pointwise_loss(diff, kind):
         return diff.abs()
     absolute = diff.abs()
     return torch.where(absolute < 1.0, 0.5 * diff * diff, absolute - 0.5)
+
+
+# The targets are standardised inside the network, so an epoch whose mean error is
+# beyond this many standard deviations has blown up: float32 (7 significant digits)
+# cannot even resolve the target's spread at that magnitude, and Adam's steps of the
+# learning rate's size would take forever to come back. The squared error overflows
+# to inf long before (at 1e19), the absolute error only at 3e38, so without this
+# limit an absolute-error training on unscaled inputs would return a useless model.
+DIVERGED_ERROR = 1e7
+
+
+def has_diverged(loss, kind):
+    """Whether an epoch's mean loss (a number, or an array of members') marks a blow-up.
+
+    Not finite, or errors beyond :data:`DIVERGED_ERROR` standard deviations
+    (squared for ``"mse"``). One home for the single network and a stack's members.
+
+    >>> has_diverged(float("nan"), "l1"), has_diverged(3e19, "l1"), has_diverged(0.4, "mse")
+    (True, True, False)
+    """
+    limit = DIVERGED_ERROR ** 2 if kind == "mse" else DIVERGED_ERROR
+    loss = np.asarray(loss, dtype=float)
+    result = ~np.isfinite(loss) | (np.abs(loss) > limit)
+    return bool(result) if result.ndim == 0 else result
 
 
 def pointwise_loss_gradient(diff, kind):

@@ -32,6 +32,7 @@ from ._networks import (
     ACTIVATIONS,
     MLPBody,
     Sim2RealNetwork,
+    has_diverged,
     pointwise_loss,
     pointwise_loss_gradient,
 )
@@ -366,11 +367,13 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
             optimizer.step(stack, active, frozen, factors)
             total += loss.detach() * counts
         train_loss = (total / batches.n_rows).cpu().numpy()  # one sync per epoch
-        if not np.isfinite(train_loss).all():
-            diverged = np.flatnonzero(~np.isfinite(train_loss)).tolist()
+        blown = np.array([np.any(has_diverged(loss, kind)) for loss, kind in zip(train_loss, kinds)])
+        if blown.any():
+            diverged = np.flatnonzero(blown).tolist()
             raise FloatingPointError(
                 f"members {diverged} of the stack diverged at epoch {epoch + 1} (loss "
-                f"{train_loss[diverged[0]]}); train them alone to see which setting to change.")
+                f"{train_loss[diverged[0]]:.3g}); train them alone to see which setting to "
+                "change.")
         valid_loss = _valid_losses(stack, members, kinds, rows_of_X, rows_of_Y, tasks, weights,
                                    device, weighted)
         for m in range(M):

@@ -10,7 +10,6 @@ of tensors and one loss synchronisation per epoch. Everything here is private
 to the regressor.
 """
 
-import math
 
 import numpy as np
 import torch
@@ -21,7 +20,7 @@ from skorch.helper import predefined_split
 
 from .._torch_threads import flush_denormals
 from ..exceptions import TrainingDivergedError
-from ._networks import MaskedLoss, MLPBody
+from ._networks import MaskedLoss, MLPBody, has_diverged
 from ._sparse import LazyAdam
 
 # Prediction batches can be large: no gradients are kept.
@@ -146,7 +145,7 @@ class _TensorNet(NeuralNet):
                 count += len(batch[0])
                 self.notify("on_batch_end", batch=batch, training=training, **step)
         loss = float(total / count)  # the one host synchronisation of the epoch
-        if not math.isfinite(loss):
+        if has_diverged(loss, getattr(self.criterion_, "kind", "mse")):
             # Stop here: later epochs would only turn every weight into NaN.
             raise _NonFiniteLoss(prefix, len(self.history), loss)
         self.history.record(prefix + "_loss", loss)
@@ -332,7 +331,7 @@ def _train_phase(network, X, Y, *, tasks, settings, task_weights=None, seed, dev
         net.partial_fit(X, Y)
     except _NonFiniteLoss as exc:
         raise TrainingDivergedError(
-            f"{phase} diverged: the {exc.which} loss is {exc.loss} at epoch {exc.epoch} "
+            f"{phase} diverged: the {exc.which} loss is {exc.loss:.3g} at epoch {exc.epoch} "
             f"of {settings['epochs']} ({lr_param}={settings['lr']}). Lower {lr_param}, "
             "or scale the inputs and targets (e.g. FitOnSource(StandardScaler()) in "
             "make_sim2real_pipeline).",
