@@ -135,6 +135,65 @@ def test_the_source_is_dropped_only_when_direct_learning_validates_clearly_bette
     assert name == chosen and why in reason
 
 
+def test_a_frozen_body_is_not_taken_when_the_validation_rows_were_simulated():
+    # the frozen body validates 2% better, by more than one standard error: taken...
+    table, variants = _table(finetune=[0.50, 0.52, 0.48], freeze=[0.49, 0.505, 0.475],
+                             none=[0.9, 0.9, 0.9])
+    assert _selection._choose(table, variants, simulated=0.3)[0] == "freeze"
+    # ... unless most training rows have their own simulation in the source
+    name, reason = _selection._choose(table, variants, simulated=0.8)
+    assert name == "finetune"
+    assert "freeze validated better but was not taken: 80% of the training rows" in reason
+    # direct learning still replaces the source when it validates clearly better
+    table, variants = _table(finetune=[0.50, 0.52, 0.48], freeze=[0.49, 0.505, 0.475],
+                             none=[0.3, 0.3, 0.3])
+    assert _selection._choose(table, variants, simulated=0.8)[0] == "none"
+
+
+def test_the_simulated_share_counts_rows_with_a_twin_in_the_source_dense_or_sparse():
+    import scipy.sparse
+
+    rng = np.random.default_rng(0)
+    X_source = rng.integers(0, 3, size=(40, 12)).astype(np.float32)
+    X = np.vstack([X_source[[3, 7, 7, 20]], X_source[:6] + 5])  # 4 twins of 10 rows
+    assert _selection.simulated_share(X, X_source) == pytest.approx(0.4)
+    # the same molecule's descriptors from two SMILES differ by float64 round-off: twins
+    # all the same (float32 is what the network reads); a real difference is not
+    near = X_source.astype(np.float64)[[3, 7]] * (1 + 1e-15)
+    assert _selection.simulated_share(near, X_source) == 1.0
+    assert _selection.simulated_share(near * (1 + 1e-4), X_source) == 0.0
+    # a CSR matrix with an explicit zero and a duplicate entry is the same row
+    sparse = scipy.sparse.csr_matrix(X)
+    twin = scipy.sparse.csr_matrix(
+        (np.r_[sparse[0].data[:-1], 0.0, sparse[0].data[-1] / 2, sparse[0].data[-1] / 2],
+         np.r_[sparse[0].indices[:-1], 11 if sparse[0].indices[-1] != 11 else 0,
+               sparse[0].indices[-1], sparse[0].indices[-1]],
+         [0, sparse[0].nnz + 2]), shape=(1, 12))
+    assert (twin.toarray() == X[:1]).all()
+    assert _selection.simulated_share(scipy.sparse.vstack([twin, sparse[4:]]).tocsr(),
+                                      scipy.sparse.csr_matrix(X_source)) == pytest.approx(1 / 7)
+
+
+def test_auto_tells_the_rule_how_many_training_rows_were_simulated(monkeypatch):
+    seen = []
+    real = _selection._choose
+
+    def spy(table, variants, simulated=0.0):
+        seen.append(simulated)
+        return real(table, variants, simulated)
+
+    monkeypatch.setattr(_selection, "_choose", spy)
+    X_sim, y_sim, X, y, _, _ = data(discrepancy=0.3, n_target=60)
+    fast = dict(FAST, pretrain_epochs=5, finetune_epochs=5)
+    Sim2RealRegressor(strategy="auto", **fast).fit(X, y, X_source=X_sim, y_source=y_sim)
+    # three quarters of the training rows simulated (the source holds their features)
+    X_sim_with = np.vstack([X_sim, X[:45]])
+    y_sim_with = np.r_[y_sim, y[:45]]
+    Sim2RealRegressor(strategy="auto", **fast).fit(X, y, X_source=X_sim_with,
+                                                   y_source=y_sim_with)
+    assert seen == [0.0, pytest.approx(0.75)]
+
+
 def test_the_pretraining_is_computed_once_for_every_candidate_and_fold(monkeypatch, tmp_path):
     calls = []
     real = _plan.pretrain_body

@@ -71,7 +71,9 @@ class Sim2RealRegressor(TrainingPlanMixin, RegressorMixin, BaseEstimator):
           and half of its epochs), then
           refit the chosen one on every training row. Fine-tuning is kept
           unless another candidate that uses the source validates better by
-          more than one standard error of the paired per-fold difference;
+          more than one standard error of the paired per-fold difference
+          (a frozen body never, when most training rows have their own
+          simulation in the source: the shared pretraining has learnt them);
           direct learning replaces the choice only when it validates clearly
           better (by more than two standard errors, or by more than 10%).
           ``auto_choice_["reason"]`` says which. The pretraining is computed
