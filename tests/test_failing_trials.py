@@ -48,7 +48,8 @@ def test_a_diverging_phase_is_named_with_its_epoch_and_learning_rate(
         strategy, scale_source, scale_target, phase, lr_param):
     model = tiny(strategy=strategy)
     with pytest.raises(TrainingDivergedError,
-                       match=rf"^{phase} diverged: the train loss is (inf|nan|[0-9.]+e\+[0-9]+) at epoch 1 of 3 "
+                       match=rf"^{phase} diverged: the train loss is "
+                             rf"(inf|nan|[0-9.]+e\+[0-9]+) at epoch 1 of 3 "
                              rf"\({lr_param}=[0-9.e-]+\)\. Lower {lr_param}") as caught:
         model.fit(X_EXP * scale_target, Y_EXP, X_source=X_SIM * scale_source, y_source=Y_SIM)
     assert caught.value.phase == phase and caught.value.epoch == 1

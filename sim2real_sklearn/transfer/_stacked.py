@@ -367,7 +367,8 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
             optimizer.step(stack, active, frozen, factors)
             total += loss.detach() * counts
         train_loss = (total / batches.n_rows).cpu().numpy()  # one sync per epoch
-        blown = np.array([np.any(has_diverged(loss, kind)) for loss, kind in zip(train_loss, kinds)])
+        blown = np.array([np.any(has_diverged(loss, kind))
+                          for loss, kind in zip(train_loss, kinds)])
         if blown.any():
             diverged = np.flatnonzero(blown).tolist()
             raise FloatingPointError(
