@@ -12,7 +12,8 @@ Bring your own body: any ``torch.nn.Module`` class whose constructor takes
 ``out_features``.
 """
 
-import numpy as np
+import math
+
 import torch
 from torch import nn
 
@@ -199,7 +200,7 @@ DIVERGED_ERROR = 1e7
 
 
 def has_diverged(loss, kind):
-    """Whether an epoch's mean loss (a number, or an array of members') marks a blow-up.
+    """Whether an epoch's mean loss marks a blow-up.
 
     Not finite, or errors beyond :data:`DIVERGED_ERROR` standard deviations
     (squared for ``"mse"``). One home for the single network and a stack's members.
@@ -208,9 +209,7 @@ def has_diverged(loss, kind):
     (True, True, False)
     """
     limit = DIVERGED_ERROR ** 2 if kind == "mse" else DIVERGED_ERROR
-    loss = np.asarray(loss, dtype=float)
-    result = ~np.isfinite(loss) | (np.abs(loss) > limit)
-    return bool(result) if result.ndim == 0 else result
+    return not math.isfinite(loss) or abs(loss) > limit
 
 
 def pointwise_loss_gradient(diff, kind):

@@ -104,17 +104,10 @@ int, float, int, float, default=60, 1e-3, 32, 0.0
         Adam settings of the training on the target.
     loss : {"l1", "mse", "huber"}, default="l1"
         Loss of the training on the target (and of the joint ``"multitask"``
-        phase); the pretraining always uses the squared error. ``"l1"`` (the
-        absolute error) fits the conditional median, the prediction that
-        minimises the mean absolute error every score of this package reports,
-        and weighs outlying measurements less; ``"mse"`` fits the mean (choose
-        it when you score by squared error); ``"huber"`` is squared near 0 and
-        absolute beyond 1 (in the target's scaled units). The default is from
-        the evidence suite (``benchmarks/bench_transfer_suite.py``, 10 paired
-        trials): on chi the absolute error lowers the fine-tuned model's error
-        by 5% (direct learning's by 6%), on refractive index and the synthetic
-        family it is within 1% of the squared error (2% better on an unrelated
-        source); Huber is within 1% of the squared error everywhere.
+        phase); the pretraining always uses the squared error. ``"l1"`` fits
+        the median, which minimises the mean absolute error the package scores
+        (5% lower on chi, within 1% elsewhere: examples/RESULTS.md); ``"mse"``
+        fits the mean; ``"huber"`` is squared below 1 (scaled units), absolute beyond.
     pretrain_lr_schedule, finetune_lr_schedule : {"constant", "cosine", "onecycle"}, \
 default="constant", "cosine"
         Learning-rate schedule of each phase (skorch ``LRScheduler``):

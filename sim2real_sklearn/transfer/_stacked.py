@@ -367,10 +367,9 @@ def train_stacked(members, X, Y, recipe, *, activation="relu", dropout=0.0, task
             optimizer.step(stack, active, frozen, factors)
             total += loss.detach() * counts
         train_loss = (total / batches.n_rows).cpu().numpy()  # one sync per epoch
-        blown = np.array([np.any(has_diverged(loss, kind))
-                          for loss, kind in zip(train_loss, kinds)])
-        if blown.any():
-            diverged = np.flatnonzero(blown).tolist()
+        diverged = [m for m, (loss, kind) in enumerate(zip(train_loss.tolist(), kinds))
+                    if has_diverged(loss, kind)]
+        if diverged:
             raise FloatingPointError(
                 f"members {diverged} of the stack diverged at epoch {epoch + 1} (loss "
                 f"{train_loss[diverged[0]]:.3g}); train them alone to see which setting to "

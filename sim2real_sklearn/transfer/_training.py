@@ -10,7 +10,6 @@ of tensors and one loss synchronisation per epoch. Everything here is private
 to the regressor.
 """
 
-
 import numpy as np
 import torch
 from skorch import NeuralNet
