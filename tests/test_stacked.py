@@ -91,6 +91,23 @@ def test_snapshots_are_the_same_trajectory_read_earlier():
                                    atol=1e-6)
 
 
+@pytest.mark.parametrize("loss", ["l1", "mse"])
+def test_the_stack_names_the_member_that_diverged(loss):
+    # Member 1's targets are off by 1e9 (unscaled): its epoch's loss is far beyond
+    # the 1e7 standard deviations has_diverged allows; member 0's is not.
+    members = [Member(state=network(s).state_dict(), rows=np.arange(90), seed=s,
+                      targets=Y * scale, loss=loss) for s, scale in enumerate([1.0, 1e9])]
+    with pytest.raises(FloatingPointError,
+                       match=r"^members \[1\] of the stack diverged at epoch 1 \(loss "
+                             r"[0-9.]+e\+[0-9]+\); train them alone"):
+        train_stacked(members, X, Y, Recipe(epochs=3, batch_size=32), tasks=slice(1, 2))
+    # Targets off by 1e5 train on: a large loss is not a diverged one.
+    members[1].targets = Y * 1e5
+    _, histories = train_stacked(members, X, Y, Recipe(epochs=3, batch_size=32, loss="l1"),
+                                 tasks=slice(1, 2))
+    assert len(histories[1]) == 3 and np.isfinite(histories[1][-1]["train_loss"])
+
+
 def test_early_stopping_gives_each_member_its_best_weights():
     recipe = Recipe(epochs=40, batch_size=32, lr=3e-2, patience=3)
     members = [Member(state=network(s).state_dict(), rows=np.arange(80), seed=s,
