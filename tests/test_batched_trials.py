@@ -1,5 +1,6 @@
 """A study's trials of one size train as one stack: the same numbers as one fit per cell."""
 
+import re
 import warnings
 
 import numpy as np
@@ -10,7 +11,7 @@ from sklearn.preprocessing import StandardScaler
 
 from sim2real_sklearn import FitOnSource, Sim2RealRegressor, make_sim2real_pipeline, scaling_curve
 from sim2real_sklearn.datasets import make_sim2real_regression
-from sim2real_sklearn.scaling import _study
+from sim2real_sklearn.scaling import _curve, _study
 from sim2real_sklearn.transfer._batched import can_batch, fit_cells
 
 X_SIM, Y_SIM, X_EXP, Y_EXP = make_sim2real_regression(
@@ -62,7 +63,8 @@ def test_batches_are_fixed_by_trial_blocks_not_by_workers_or_checkpoints(tmp_pat
     # trained in the same block of trials, whatever n_jobs and whatever a
     # checkpoint already holds, so the numbers are bit-identical.
     model = Sim2RealRegressor(**TINY)
-    options = dict(source_sizes=[150], n_trials=10, random_state=0)
+    block = _curve._STACK_SIZE
+    options = dict(source_sizes=[150], n_trials=block + 2, random_state=0)
     whole = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP, **options)
     in_parallel = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP, n_jobs=2, **options)
     np.testing.assert_array_equal(whole.scores, in_parallel.scores)
@@ -71,15 +73,19 @@ def test_batches_are_fixed_by_trial_blocks_not_by_workers_or_checkpoints(tmp_pat
     monkeypatch.setattr("sim2real_sklearn.scaling._curve.fit_and_score_cells",
                         lambda e, s, batch: batches.append(len(batch)) or real(e, s, batch))
     checkpointed = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP,
-                             checkpoint_dir=tmp_path, **options)
-    assert sorted(batches) == [2, 2, 8, 8]  # sizes 0 and 150: trials 0-7 and 8-9
+                                 checkpoint_dir=tmp_path, **options)
+    # sizes 0 and 150, each in a block of the first trials and a block of the last two
+    assert sorted(batches) == [2, 2, block, block]
     np.testing.assert_array_equal(whole.scores, checkpointed.scores)
-    for path in sorted(tmp_path.glob("study-*/source-150_*_trial-[3-8]_*.json")):
-        path.unlink()  # an interrupted study: six cells of 150 source rows missing
+    missing = range(block - 3, block + 1)  # an interrupted study: four cells across both blocks
+    for path in tmp_path.glob("study-*/source-150_*.json"):
+        if int(re.search(r"_trial-([0-9]+)_", path.name).group(1)) in missing:
+            path.unlink()
     batches.clear()
     resumed = scaling_curve(model, X_SIM, Y_SIM, X_EXP, Y_EXP, checkpoint_dir=tmp_path,
                             **options)
-    assert sorted(batches) == [2, 8] and resumed.n_reused_cells == 20 - 6
+    assert sorted(batches) == [2, block]
+    assert resumed.n_reused_cells == 2 * (block + 2) - len(missing)
     np.testing.assert_array_equal(whole.scores, resumed.scores)
 
 
