@@ -34,12 +34,16 @@ Runs (``--configs``), paired on the same splits and seeds:
 Each run prints its dense-equivalent arithmetic per second (:func:`dense_flops`)
 divided by the matmul rate measured in the same process times the cores
 used: a figure for how close the study gets to what the machine can do.
-It is not free of the machine: a stacked sparse step spends about a third
-of its time in the first layer's lazy Adam and forward, which are bound by
-memory traffic (a stack of 8 chi networks holds 25 MB of first-layer
-weights and moments), so a host with twice the matmul rate and no faster
-memory reads a lower ratio (0.82-0.92 at 49-90 GFLOP/s a thread, 0.74 at
-170-180 with a 10 GB/s copy). The memory copy rate is printed beside it. The
+It is not free of the machine: little of a stacked sparse step is matrix
+products at the matmul rate. On the AVX-512 host of 2026-12-08 (matmul
+160-185 GFLOP/s a thread) a step of a stack of 8 took 2.2-2.5 ms: the first
+layer's lazy Adam 0.45-0.6 (torch's arithmetic, two divisions and a square
+root per weight, then cache bandwidth), its forward 0.2, the second layer's
+products 0.38 (131 GFLOP/s, against 172 for one matmul of the same size),
+the dense layers' Adam 0.23, and about 0.45 ms a step whatever the members
+(Python and the dispatch of some forty small operations). So a host whose
+matmul is twice as fast reads a lower ratio (0.82-0.92 at 49-90 GFLOP/s a
+thread, 0.74-0.79 at 150-190). The memory copy rate is printed beside it. The
 rate is measured before and after each run and the row uses their mean (a
 shared host's speed drifts over a run of minutes); the median over the whole
 run is printed beside it.
@@ -222,8 +226,8 @@ def main():
           f"{np.count_nonzero(X_sim) / X_sim.size:.1%} non-zeros")
     rate = matmul_rate()
     flops = dense_flops(X_sim.shape[1], groups, n_trials, args.seed, epochs)
-    # The sparse first layer's lazy Adam is bound by memory traffic, not by products: on
-    # a host whose matmul is fast and memory slow the ratio to the matmul rate falls.
+    # The sparse first layer's lazy Adam is bound by its divisions and by cache bandwidth,
+    # not by products: on a host whose matmul is fast the ratio to the matmul rate falls.
     print(f"memory copy measured here: {copy_rate() / 1e9:.0f} GB/s on one thread "
           f"(64 MB read and written)")
     print(f"matmul rate measured here: {rate / 1e9:.0f} GFLOP/s on one thread; "
