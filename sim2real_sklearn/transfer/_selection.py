@@ -170,7 +170,11 @@ def fit_auto(regressor, X, y, X_source, y_source, groups, pretraining=None, weig
                                                   y_source, pretraining, weights,
                                                   refit=not base.callbacks)
     table = _selection_table(errors, reference=candidates[0][0])
-    best, reason = _choose(table, variants, simulated=simulated_share(X, X_source))
+    # Only a frozen-body candidate is judged by the share: without one, no need to hash
+    # every source row (a study's cells with other auto_candidates would pay it per cell).
+    judged = any(strategy == "freeze" for strategy, _ in variants.values())
+    best, reason = _choose(table, variants,
+                           simulated=simulated_share(X, X_source) if judged else 0.0)
     strategy, params = variants[best]
     final = _candidate(base, params, keep_callbacks=True)
     source = _source(strategy, X_source, y_source)
